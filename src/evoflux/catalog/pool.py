@@ -1,0 +1,825 @@
+"""The live MCP servers of one run: one owner task per server that connects, lists tools, serves calls, restarts.
+
+Owns starting, calling, health, restarts, tool-list changes and shutdown; never plans, caches or caps results.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import shutil
+import tempfile
+from collections import deque
+from collections.abc import AsyncIterator, Callable, Iterable
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import anyio
+import httpx2
+import mcp_types as types
+from anyio.abc import TaskGroup
+from mcp import Client, StdioServerParameters
+from mcp.client import IncomingMessage, Transport
+from mcp.client.stdio import stdio_client
+from mcp.client.streamable_http import streamable_http_client
+from mcp.client.subscriptions import ListenNotSupportedError, SubscriptionLost
+from mcp.shared.exceptions import MCPError
+from mcp_types.version import MODERN_PROTOCOL_VERSIONS
+from pydantic import ValidationError
+
+from evoflux.catalog.config import HttpServer, InProcessServer, ServersConfig, StdioServer
+from evoflux.catalog.live import content_text, tool_spec
+from evoflux.catalog.processes import TOKEN_VAR, kill_marked, new_token
+from evoflux.catalog.tools import ToolCatalog, ToolSpec, tools_version
+from evoflux.errors import UserError
+
+logger = logging.getLogger(__name__)
+
+RECENT_CALLS = 10
+"""How many recent calls (and restarts) decide between `up` and `degraded`."""
+
+_MAX_LIST_PAGES = 100
+_MAX_HTTP_EVENT_BYTES = 256 * 1024 * 1024  # the SDK's 1 MiB default would fail large tool results
+_HTTP_TIMEOUT = httpx2.Timeout(30.0, read=300.0)  # per HTTP operation; each call also has its own deadline
+_STDERR_TAIL_BYTES = 4096
+_STDERR_TAIL_LINES = 3
+_MAX_ERROR_CHARS = 600
+_NOISE_SAMPLES = 3
+_SDK_NOISE_MESSAGE = "Failed to parse JSONRPC message from server"  # mcp.client.stdio, logged per bad line
+
+
+class CallStatus(StrEnum):
+    OK = "ok"
+    TOOL_ERROR = "tool_error"  # the tool ran and reported an error (an `isError` result)
+    TIMEOUT = "timeout"
+    SERVER_DOWN = "server_down"  # could not start, or died during the call
+    PROTOCOL_ERROR = "protocol_error"  # the server answered with a JSON-RPC error or a malformed result
+    UNKNOWN_SERVER = "unknown_server"
+
+
+@dataclass(frozen=True)
+class ToolCallResult:
+    """What one tool call gave: never an exception."""
+
+    status: CallStatus
+    structured: Any = None
+    text: str = ""
+    error: str | None = None
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.status is CallStatus.OK
+
+
+class ServerState(StrEnum):
+    """A server's health.
+
+    not_started  never started;
+    starting     connecting, initializing or listing tools;
+    up           serving, and none of its last RECENT_CALLS calls timed out or lost the server;
+    degraded     serving, but a timeout, a crash or a restart is among its last RECENT_CALLS calls -- or it
+                 crashed and its next call will restart it;
+    down         it failed to start (a failed start is never retried), or it crashed again after
+                 `max_restarts` restarts; calls then return `server_down` at once, with the reason.
+    """
+
+    NOT_STARTED = "not_started"
+    STARTING = "starting"
+    UP = "up"
+    DEGRADED = "degraded"
+    DOWN = "down"
+
+
+@dataclass(frozen=True)
+class ServerHealth:
+    name: str
+    state: ServerState
+    tool_count: int = 0
+    startup_seconds: float | None = None
+    restarts: int = 0
+    last_error: str | None = None
+    protocol_version: str | None = None
+    log_path: str | None = None  # stderr of a stdio server
+
+
+@dataclass(eq=False)
+class _Request:
+    tool: str
+    args: dict[str, Any]
+    started: float
+    scope: anyio.CancelScope  # carries the call's deadline; cancelled when the caller gives up
+    done: anyio.Event = field(default_factory=anyio.Event)
+    result: ToolCallResult | None = None
+
+    def finish(self, result: ToolCallResult) -> None:
+        if self.result is None:
+            self.result = result
+            self.done.set()
+
+
+def _one_line(text: str, limit: int = _MAX_ERROR_CHARS) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 3] + "..."
+
+
+class _QuietStdoutNoise(logging.Filter):
+    """Demotes the SDK's ERROR-with-traceback for each non-JSON stdout line to DEBUG: the pool counts them
+    and names them in the server's error instead, so a chatty server cannot flood the terminal."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.msg == _SDK_NOISE_MESSAGE:
+            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+            record.exc_info = record.exc_text = None
+        return True
+
+
+def _quiet_stdout_noise() -> None:
+    sdk_logger = logging.getLogger("mcp.client.stdio")
+    if not any(isinstance(existing, _QuietStdoutNoise) for existing in sdk_logger.filters):
+        sdk_logger.addFilter(_QuietStdoutNoise())
+
+
+class _Connection:
+    """One generation of one server: its owner task's mailbox and what that owner has learned."""
+
+    def __init__(self, connect_deadline: float, max_concurrency: int, log_offset: int):
+        self.requests, self.inbox = anyio.create_memory_object_stream[_Request](math.inf)
+        self._changed, self.changes = anyio.create_memory_object_stream[None](1)
+        self.connect_deadline = connect_deadline
+        self.scope = anyio.CancelScope()  # the owner's whole life; cancelled to abandon a start
+        self.serving = anyio.CancelScope()  # the request loop; cancelled when the server is found dead
+        self.limit = anyio.Semaphore(max_concurrency)
+        self.ready = anyio.Event()  # set once up, or once the start failed
+        self.transport_closed = anyio.Event()
+        self.token = new_token()
+        self.log_offset = log_offset
+        self.phase = "initialize"
+        self.up = False
+        self.was_up = False
+        self.modern = False
+        self.error: str | None = None
+        self.noise_count = 0
+        self.noise: list[str] = []
+        self.http_status: str | None = None  # the last HTTP error status, which the SDK does not report
+
+    async def note_http_status(self, response: httpx2.Response) -> None:
+        if response.status_code >= 400:
+            self.http_status = f"{response.status_code} {response.reason_phrase}".strip()
+
+    def signal_change(self) -> None:
+        """Ask for a re-list; signals that arrive while one is already pending merge into it."""
+        try:
+            self._changed.send_nowait(None)
+        except anyio.WouldBlock:
+            logger.debug("tool-list change merged into the re-list already pending")
+        except (anyio.ClosedResourceError, anyio.BrokenResourceError):
+            logger.debug("tool-list change after the connection ended; the next start re-lists anyway")
+
+    def note_noise(self, exc: Exception) -> None:
+        self.noise_count += 1
+        sample: object = exc
+        if (
+            isinstance(exc, ValidationError)
+            and exc.errors()
+            and isinstance(exc.errors()[0].get("input"), str)
+        ):
+            sample = exc.errors()[0]["input"]
+        if len(self.noise) < _NOISE_SAMPLES:
+            self.noise.append(_one_line(str(sample), 80))
+
+    def close_mailbox(self, reason: str) -> None:
+        """Refuse new requests and answer the queued ones; no await, so nothing can slip in meanwhile."""
+        self.requests.close()
+        while True:
+            try:
+                request = self.inbox.receive_nowait()
+            except (anyio.WouldBlock, anyio.EndOfStream, anyio.ClosedResourceError):
+                break
+            request.finish(_failure(CallStatus.SERVER_DOWN, reason, request.started))
+        self.inbox.close()
+        self._changed.close()
+        self.changes.close()
+
+
+class _Server:
+    """Everything the pool keeps about one server across restarts."""
+
+    def __init__(self, spec: StdioServer | HttpServer | InProcessServer):
+        self.spec = spec
+        self.name = spec.name
+        self.log_path: Path | None = None
+        self.conn: _Connection | None = None
+        self.tools: tuple[ToolSpec, ...] = ()
+        self.listed = False
+        self.failed = False
+        self.restarts = 0
+        self.startup_seconds: float | None = None
+        self.protocol_version: str | None = None
+        self.last_error: str | None = None
+        self.recent: deque[bool] = deque(maxlen=RECENT_CALLS)  # True = a timeout, crash or restart
+
+
+def _failure(status: CallStatus, error: str, started: float) -> ToolCallResult:
+    return ToolCallResult(status=status, error=error, seconds=anyio.current_time() - started)
+
+
+def _leaf(exc: BaseException) -> BaseException:
+    """The first real error inside (possibly nested) exception groups."""
+    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+        exc = exc.exceptions[0]
+    return exc
+
+
+class _EndWatch:
+    """A transport read stream that sets `ended` when the server side closes (EOF): how a crash is noticed."""
+
+    def __init__(self, inner: Any, ended: anyio.Event):
+        self._inner = inner
+        self._ended = ended
+
+    async def receive(self) -> Any:
+        try:
+            return await self._inner.receive()
+        except (anyio.EndOfStream, anyio.ClosedResourceError, anyio.BrokenResourceError):
+            self._ended.set()
+            raise
+
+    def __aiter__(self) -> _EndWatch:
+        return self
+
+    async def __anext__(self) -> Any:
+        try:
+            return await self.receive()
+        except anyio.EndOfStream:
+            raise StopAsyncIteration from None
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+    async def __aenter__(self) -> _EndWatch:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    def __getattr__(self, name: str) -> Any:  # e.g. `last_context` of the HTTP transport's streams
+        return getattr(self._inner, name)
+
+
+@asynccontextmanager
+async def _watched(transport: Transport, ended: anyio.Event) -> AsyncIterator[tuple[Any, Any]]:
+    async with transport as (read, write):
+        yield _EndWatch(read, ended), write
+
+
+class ServerPool:
+    """The configured servers, started lazily, each owned by one task of this pool; an async context manager.
+
+    Each server has ONE owner task (a child of the pool's task group) that opens and closes its transport
+    and client session; callers hand it requests through a memory stream and wait on a per-request event,
+    and each request runs as a child task of the owner, so calls to one server run concurrently up to
+    `max_concurrency_per_server`. Faults never raise out of `call_tool`: they come back as a
+    `ToolCallResult` with a `CallStatus`. Once the pool is closed, `health()` reports each server as it
+    was at closing.
+    """
+
+    def __init__(
+        self,
+        config: ServersConfig,
+        *,
+        connect_timeout: float = 30.0,
+        call_timeout: float = 60.0,
+        max_concurrency_per_server: int = 4,
+        max_restarts: int = 3,
+        on_tools_changed: Callable[[str, tuple[ToolSpec, ...]], None] | None = None,
+        log_dir: str | Path | None = None,
+        mode: str = "auto",
+    ):
+        """`mode` is the SDK's connect mode: "auto" (modern protocol, falling back to initialize) or "legacy".
+
+        Stdio servers' stderr goes to `<log_dir>/<server>.stderr.log`; without `log_dir` a temporary
+        directory is used and removed when the pool closes.
+        """
+        self.config = config
+        self.connect_timeout = connect_timeout
+        self.call_timeout = call_timeout
+        self.max_concurrency_per_server = max_concurrency_per_server
+        self.max_restarts = max_restarts
+        self.on_tools_changed = on_tools_changed
+        self.mode = mode
+        self._own_log_dir = log_dir is None
+        self._log_dir = Path(log_dir) if log_dir is not None else None
+        self._servers = {name: _Server(spec) for name, spec in config.servers.items()}
+        self._tg: TaskGroup | None = None
+        self._closing = False
+        self._final: dict[str, ServerHealth] = {}  # health as it was when the pool closed
+
+    # -- lifecycle -------------------------------------------------------------------------------------
+
+    async def __aenter__(self) -> ServerPool:
+        if self._tg is not None:
+            raise RuntimeError("a ServerPool can be entered only once")
+        _quiet_stdout_noise()
+        self._tg = anyio.create_task_group()
+        await self._tg.__aenter__()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_val: BaseException | None,
+        exc_tb: TracebackType | None,
+    ) -> bool | None:
+        assert self._tg is not None, "ServerPool exited without being entered"
+        self._final = self.healths()
+        self._closing = True
+        for server in self._servers.values():
+            conn = server.conn
+            if conn is None:
+                continue
+            conn.requests.close()  # a serving owner finishes its request loop and closes its session
+            if not conn.ready.is_set():
+                conn.scope.cancel()  # a starting owner gives up
+        try:
+            return await self._tg.__aexit__(exc_type, exc_val, exc_tb)
+        finally:
+            if self._own_log_dir and self._log_dir is not None:
+                try:
+                    shutil.rmtree(self._log_dir)
+                except OSError as exc:
+                    logger.warning("could not remove the server log directory %s: %s", self._log_dir, exc)
+
+    async def aclose(self) -> None:
+        await self.__aexit__(None, None, None)
+
+    # -- public API ------------------------------------------------------------------------------------
+
+    async def start(self, names: Iterable[str] | None = None) -> dict[str, ServerHealth]:
+        """Start the named servers (default: all) concurrently; failures are recorded in their health."""
+        wanted = self._known(names)
+        self._require_open()
+        async with anyio.create_task_group() as tg:
+            for name in wanted:
+                tg.start_soon(self._connection, self._servers[name])
+        return {name: self.health(name) for name in wanted}
+
+    async def list_tools(self, server: str) -> tuple[ToolSpec, ...]:
+        """The server's current tools, starting it if needed; empty when it is down."""
+        (name,) = self._known([server])
+        self._require_open()
+        state = self._servers[name]
+        conn = await self._connection(state)
+        return state.tools if isinstance(conn, _Connection) else ()
+
+    async def catalog(self, names: Iterable[str] | None = None) -> ToolCatalog:
+        """A catalog of the named servers (default: all) that are up; the others are absent (see `health`)."""
+        wanted = self._known(names)
+        await self.start(wanted)
+        return ToolCatalog(
+            {
+                name: self._servers[name].tools
+                for name in wanted
+                if (conn := self._servers[name].conn) is not None and conn.up
+            }
+        )
+
+    @property
+    def catalog_version(self) -> str:
+        """Changes whenever a tool list of any started server changes."""
+        return ToolCatalog({name: s.tools for name, s in self._servers.items() if s.listed}).version
+
+    def health(self, name: str) -> ServerHealth:
+        (name,) = self._known([name])
+        if name in self._final:
+            return self._final[name]
+        server = self._servers[name]
+        return ServerHealth(
+            name=name,
+            state=self._state(server),
+            tool_count=len(server.tools),
+            startup_seconds=server.startup_seconds,
+            restarts=server.restarts,
+            last_error=server.last_error,
+            protocol_version=server.protocol_version,
+            log_path=str(server.log_path) if server.log_path is not None else None,
+        )
+
+    def healths(self) -> dict[str, ServerHealth]:
+        return {name: self.health(name) for name in self._servers}
+
+    async def call_tool(
+        self, server: str, tool: str, args: dict[str, Any], *, timeout: float | None = None
+    ) -> ToolCallResult:
+        """Call one tool; the answer comes within `timeout` (default `call_timeout`) and never raises."""
+        started = anyio.current_time()
+        state = self._servers.get(server)
+        if state is None:
+            known = ", ".join(self._servers) or "none"
+            return _failure(CallStatus.UNKNOWN_SERVER, f"unknown server {server!r} (known: {known})", started)
+        limit = self.call_timeout if timeout is None else timeout
+        with anyio.move_on_after(limit):
+            result = await self._call(state, tool, args, started, started + limit)
+            state.recent.append(result.status in (CallStatus.TIMEOUT, CallStatus.SERVER_DOWN))
+            return result
+        state.recent.append(True)
+        starting = state.conn is not None and not state.conn.ready.is_set()
+        why = f"server {server!r} was still starting" if starting else "the call was cancelled"
+        return _failure(
+            CallStatus.TIMEOUT, f"no result from {server}:{tool} within {limit:g} s; {why}", started
+        )
+
+    # -- calls -----------------------------------------------------------------------------------------
+
+    async def _call(
+        self, state: _Server, tool: str, args: dict[str, Any], started: float, deadline: float
+    ) -> ToolCallResult:
+        conn = await self._connection(state)
+        if isinstance(conn, str):
+            return _failure(CallStatus.SERVER_DOWN, f"server {state.name!r} is down: {conn}", started)
+        request = _Request(tool, dict(args), started, anyio.CancelScope(deadline=deadline))
+        try:
+            conn.requests.send_nowait(request)
+        except (anyio.BrokenResourceError, anyio.ClosedResourceError):
+            reason = conn.error or "the server pool is closing"
+            return _failure(CallStatus.SERVER_DOWN, f"server {state.name!r} is down: {reason}", started)
+        try:
+            await request.done.wait()
+        finally:
+            request.scope.cancel()  # the caller gave up (deadline or its own cancellation): stop the call too
+        assert request.result is not None
+        return request.result
+
+    async def _serve_one(self, state: _Server, conn: _Connection, client: Client, request: _Request) -> None:
+        """Run one request as a child of the owner task; always finishes the request."""
+        try:
+            with request.scope:
+                async with conn.limit:
+                    remaining = max(request.scope.deadline - anyio.current_time(), 0.001)
+                    answer = await client.call_tool(
+                        request.tool, request.args, read_timeout_seconds=remaining
+                    )
+                request.finish(self._result(answer, request.started))
+            if request.scope.cancelled_caught:
+                request.finish(
+                    _failure(
+                        CallStatus.TIMEOUT,
+                        f"{request.tool}: the call was cancelled at its deadline",
+                        request.started,
+                    )
+                )
+        except Exception as exc:  # boundary: a call's fault becomes that call's result
+            request.finish(self._call_failure(state, conn, request, exc))
+        finally:
+            request.finish(
+                _failure(CallStatus.SERVER_DOWN, conn.error or "the server pool is closing", request.started)
+            )
+
+    def _result(self, answer: types.CallToolResult, started: float) -> ToolCallResult:
+        text = content_text(answer.content)
+        seconds = anyio.current_time() - started
+        if answer.is_error:
+            error = _one_line(self.config.redact(text)) or "the tool reported an error without a message"
+            return ToolCallResult(CallStatus.TOOL_ERROR, answer.structured_content, text, error, seconds)
+        return ToolCallResult(CallStatus.OK, answer.structured_content, text, None, seconds)
+
+    def _call_failure(
+        self, state: _Server, conn: _Connection, request: _Request, exc: Exception
+    ) -> ToolCallResult:
+        leaf = _leaf(exc)
+        redact = self.config.redact
+        if isinstance(leaf, MCPError) and leaf.code == types.REQUEST_TIMEOUT:
+            return _failure(CallStatus.TIMEOUT, redact(f"{request.tool}: {leaf.message}"), request.started)
+        if isinstance(leaf, TimeoutError):
+            return _failure(CallStatus.TIMEOUT, f"{request.tool}: timed out", request.started)
+        if (isinstance(leaf, MCPError) and leaf.code == types.CONNECTION_CLOSED) or isinstance(
+            leaf, anyio.BrokenResourceError | anyio.ClosedResourceError | anyio.EndOfStream
+        ):
+            if conn.error is None:
+                self._mark_dead(state, conn, "the server closed the connection during a call")
+            return _failure(
+                CallStatus.SERVER_DOWN, conn.error or "the server pool is closing", request.started
+            )
+        if isinstance(leaf, MCPError):
+            message = f"server error {leaf.code} from {request.tool}: {leaf.message}"
+            return _failure(CallStatus.PROTOCOL_ERROR, _one_line(redact(message)), request.started)
+        if isinstance(leaf, ValidationError | RuntimeError):
+            message = f"malformed result from {request.tool}: {type(leaf).__name__}: {leaf}"
+            return _failure(CallStatus.PROTOCOL_ERROR, _one_line(redact(message)), request.started)
+        logger.warning("%s:%s failed unexpectedly: %s", state.name, request.tool, redact(repr(leaf)))
+        message = f"{request.tool} failed: {type(leaf).__name__}: {leaf}"
+        return _failure(CallStatus.PROTOCOL_ERROR, _one_line(redact(message)), request.started)
+
+    # -- starting and owning a server ------------------------------------------------------------------
+
+    def _require_open(self) -> None:
+        if self._tg is None:
+            raise RuntimeError("use the ServerPool inside `async with`")
+
+    def _known(self, names: Iterable[str] | None) -> list[str]:
+        if names is None:
+            return list(self._servers)
+        wanted = list(dict.fromkeys(names))
+        unknown = [name for name in wanted if name not in self._servers]
+        if unknown:
+            known = ", ".join(self._servers) or "none"
+            raise UserError(f"unknown server {', '.join(map(repr, unknown))} (known: {known})")
+        return wanted
+
+    def _state(self, server: _Server) -> ServerState:
+        conn = server.conn
+        if server.failed:
+            return ServerState.DOWN
+        if conn is None:
+            return ServerState.NOT_STARTED
+        if not conn.ready.is_set():
+            return ServerState.STARTING
+        if not conn.up and server.restarts >= self.max_restarts:
+            return ServerState.DOWN
+        if not conn.up or any(server.recent):
+            return ServerState.DEGRADED
+        return ServerState.UP
+
+    async def _connection(self, server: _Server) -> _Connection | str:
+        """The server's live connection, starting or restarting it as needed; a string says why not."""
+        if self._closing or self._tg is None:
+            return "the server pool is not open"
+        if server.failed:
+            return server.last_error or "it failed"
+        conn = server.conn
+        if conn is None or (conn.ready.is_set() and not conn.up):
+            if conn is not None:  # it was up and died
+                if server.restarts >= self.max_restarts:
+                    server.failed = True
+                    server.last_error = f"gave up after {server.restarts} restarts; last error: {conn.error}"
+                    return server.last_error
+                server.restarts += 1
+                server.recent.append(True)
+                logger.info(
+                    "restarting server %s (restart %d of %d)", server.name, server.restarts, self.max_restarts
+                )
+            conn = self._launch(server)
+        if not conn.ready.is_set():
+            with anyio.move_on_after(conn.connect_deadline - anyio.current_time()):
+                await conn.ready.wait()
+            if not conn.ready.is_set():
+                self._start_failed(server, conn, self._timeout_message(server, conn))
+        return conn if conn.up else (conn.error or server.last_error or "it is not running")
+
+    def _launch(self, server: _Server) -> _Connection:
+        assert self._tg is not None
+        offset = 0
+        if isinstance(server.spec, StdioServer):
+            server.log_path = self._stderr_path(server.name)
+            offset = server.log_path.stat().st_size if server.log_path.exists() else 0
+        conn = _Connection(
+            anyio.current_time() + self.connect_timeout, self.max_concurrency_per_server, offset
+        )
+        server.conn = conn
+        self._tg.start_soon(self._own, server, conn, name=f"evoflux MCP server {server.name}")
+        return conn
+
+    def _stderr_path(self, name: str) -> Path:
+        if self._log_dir is None:
+            self._log_dir = Path(tempfile.mkdtemp(prefix="evoflux-servers-"))
+        self._log_dir.mkdir(parents=True, exist_ok=True)
+        return self._log_dir / f"{re.sub(r'[^A-Za-z0-9_.-]', '_', name)}.stderr.log"
+
+    def _start_failed(self, server: _Server, conn: _Connection, error: str) -> None:
+        if conn.ready.is_set():
+            return
+        conn.error = error
+        conn.ready.set()
+        conn.scope.cancel()
+        if server.conn is conn and not self._closing:
+            server.failed = True
+            server.last_error = error
+            logger.warning("server %s is down: %s", server.name, error)
+
+    async def _own(self, server: _Server, conn: _Connection) -> None:
+        """The owner task: open the transport and session, list tools, serve requests, close, sweep."""
+        started = anyio.current_time()
+        try:
+            with conn.scope:
+                conn.scope.deadline = conn.connect_deadline
+                async with AsyncExitStack() as stack:
+                    client = await self._open(stack, server, conn)
+                    conn.phase = "tools/list"
+                    tools = await self._list_tools(server, client)
+                    conn.scope.deadline = math.inf
+                    self._started(server, conn, client, tools, anyio.current_time() - started)
+                    await self._serve(server, conn, client)
+            if conn.scope.cancelled_caught and not conn.ready.is_set() and not self._closing:
+                self._start_failed(server, conn, self._timeout_message(server, conn))
+        except Exception as exc:  # boundary: one server's fault ends only its own owner task
+            error = self._describe(server, conn, exc)
+            logger.debug("server %s owner ended by %s", server.name, self.config.redact(repr(_leaf(exc))))
+            if not conn.ready.is_set():
+                self._start_failed(server, conn, error)
+            elif conn.error is None:
+                conn.error = error
+        finally:
+            with anyio.CancelScope(shield=True):
+                await self._ended(server, conn)
+
+    async def _open(self, stack: AsyncExitStack, server: _Server, conn: _Connection) -> Client:
+        spec = server.spec
+
+        async def on_message(message: IncomingMessage) -> None:
+            if isinstance(message, Exception):
+                conn.note_noise(message)
+                logger.debug(
+                    "server %s: ignored transport fault %s", server.name, self.config.redact(repr(message))
+                )
+            elif isinstance(message, types.ToolListChangedNotification) and not conn.modern:
+                conn.signal_change()
+
+        options: dict[str, Any] = {"mode": self.mode, "message_handler": on_message, "cache": None}
+        if isinstance(spec, InProcessServer):
+            return await stack.enter_async_context(Client(spec.factory(), **options))
+        if isinstance(spec, StdioServer):
+            assert server.log_path is not None
+            errlog = stack.enter_context(server.log_path.open("a", encoding="utf-8", errors="replace"))
+            params = StdioServerParameters(
+                command=spec.command,
+                args=list(spec.args),
+                env={**spec.env, TOKEN_VAR: conn.token},
+                cwd=spec.cwd,
+            )
+            transport: Transport = stdio_client(params, errlog=errlog)
+        else:
+            http = await stack.enter_async_context(
+                httpx2.AsyncClient(
+                    headers=dict(spec.headers),
+                    timeout=_HTTP_TIMEOUT,
+                    event_hooks={"response": [conn.note_http_status]},
+                )
+            )
+            transport = streamable_http_client(
+                spec.url, http_client=http, max_sse_event_size=_MAX_HTTP_EVENT_BYTES
+            )
+        return await stack.enter_async_context(Client(_watched(transport, conn.transport_closed), **options))
+
+    async def _list_tools(self, server: _Server, client: Client) -> tuple[ToolSpec, ...]:
+        tools: list[ToolSpec] = []
+        cursor: str | None = None
+        for _ in range(_MAX_LIST_PAGES):
+            page = await client.list_tools(cursor=cursor)
+            tools.extend(tool_spec(server.name, tool) for tool in page.tools)
+            cursor = page.next_cursor
+            if cursor is None:
+                return tuple(tools)
+        raise MCPError(types.INTERNAL_ERROR, f"tools/list did not end after {_MAX_LIST_PAGES} pages")
+
+    def _started(
+        self, server: _Server, conn: _Connection, client: Client, tools: tuple[ToolSpec, ...], seconds: float
+    ) -> None:
+        if conn.ready.is_set():  # the start was given up on a moment ago
+            return
+        conn.up = conn.was_up = True
+        conn.modern = client.protocol_version in MODERN_PROTOCOL_VERSIONS
+        server.startup_seconds = seconds
+        server.protocol_version = client.protocol_version
+        self._set_tools(server, tools)
+        conn.ready.set()
+        logger.info(
+            "server %s is up: %d tools in %.2f s (protocol %s)",
+            server.name,
+            len(tools),
+            seconds,
+            client.protocol_version,
+        )
+
+    async def _serve(self, server: _Server, conn: _Connection, client: Client) -> None:
+        with conn.serving:
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(self._watch_transport, server, conn)
+                tg.start_soon(self._follow_changes, server, conn, client)
+                if conn.modern:
+                    tg.start_soon(self._listen, server, conn, client)
+                async for request in conn.inbox:
+                    tg.start_soon(self._serve_one, server, conn, client, request)
+                tg.cancel_scope.cancel()  # the pool is closing: stop in-flight calls and helpers
+
+    async def _watch_transport(self, server: _Server, conn: _Connection) -> None:
+        await conn.transport_closed.wait()
+        if conn.error is None:
+            self._mark_dead(server, conn, "the server closed the connection (did its process exit?)")
+
+    def _mark_dead(self, server: _Server, conn: _Connection, message: str) -> None:
+        """The server is gone: stop serving (in-flight calls end as server_down); the next call restarts it."""
+        conn.up = False
+        conn.error = self._with_context(server, conn, message)
+        if server.conn is conn:
+            server.last_error = conn.error
+        logger.warning("server %s died: %s", server.name, conn.error)
+        conn.serving.cancel()
+
+    async def _listen(self, server: _Server, conn: _Connection, client: Client) -> None:
+        """On modern (2026-07-28) connections, tool-list changes arrive on a `subscriptions/listen` stream."""
+        try:
+            async with client.listen(tools_list_changed=True) as subscription:
+                if not subscription.honored.tools_list_changed:
+                    logger.info("server %s does not report tool-list changes", server.name)
+                    return
+                async for _event in subscription:
+                    conn.signal_change()
+        except ListenNotSupportedError as exc:
+            logger.info("server %s: no tool-list change events (%s)", server.name, exc)
+        except SubscriptionLost as exc:
+            logger.debug("server %s: tool-list subscription lost: %s", server.name, exc)
+        except MCPError as exc:
+            logger.info(
+                "server %s does not serve subscriptions/listen: %s", server.name, self.config.redact(str(exc))
+            )
+
+    async def _follow_changes(self, server: _Server, conn: _Connection, client: Client) -> None:
+        async for _ in conn.changes:
+            try:
+                with anyio.fail_after(self.connect_timeout):
+                    tools = await self._list_tools(server, client)
+            except (MCPError, TimeoutError, ValidationError) as exc:
+                server.last_error = _one_line(
+                    self.config.redact(f"re-listing tools after a change failed: {exc}")
+                )
+                logger.warning("server %s: %s", server.name, server.last_error)
+                continue
+            self._set_tools(server, tools)
+
+    def _set_tools(self, server: _Server, tools: tuple[ToolSpec, ...]) -> None:
+        changed = server.listed and tools_version(tools) != tools_version(server.tools)
+        server.tools = tools
+        server.listed = True
+        if not changed:
+            return
+        logger.info("server %s now has %d tools", server.name, len(tools))
+        if self.on_tools_changed is not None:
+            try:
+                self.on_tools_changed(server.name, tools)
+            except Exception:  # boundary: a faulty listener must not stop the server
+                logger.exception("on_tools_changed failed for server %s", server.name)
+
+    async def _ended(self, server: _Server, conn: _Connection) -> None:
+        """Bookkeeping once the owner's session is closed: answer what is queued, kill leftovers."""
+        conn.up = False
+        if not conn.ready.is_set():
+            self._start_failed(server, conn, conn.error or "the server stopped while starting")
+        conn.close_mailbox(conn.error or "the server pool is closing")
+        if conn.was_up and conn.error is not None and server.conn is conn:
+            server.last_error = conn.error
+        if isinstance(server.spec, StdioServer):
+            leftovers = await kill_marked(conn.token)
+            if leftovers:
+                logger.info("server %s left processes %s behind; they were killed", server.name, leftovers)
+
+    # -- error messages ------------------------------------------------------------------------------
+
+    def _timeout_message(self, server: _Server, conn: _Connection) -> str:
+        what = "no answer to initialize" if conn.phase == "initialize" else "no tools/list answer"
+        return self._with_context(server, conn, f"{what} within {self.connect_timeout:g} s")
+
+    def _describe(self, server: _Server, conn: _Connection, exc: BaseException) -> str:
+        leaf = _leaf(exc)
+        spec = server.spec
+        if isinstance(leaf, OSError) and isinstance(spec, StdioServer) and conn.phase == "initialize":
+            message = f"cannot start {spec.command!r}: {leaf.strerror or leaf}"
+        elif isinstance(leaf, MCPError) and leaf.code == types.CONNECTION_CLOSED:
+            message = f"the server closed the connection during {conn.phase}"
+        elif isinstance(leaf, MCPError):
+            message = f"server error {leaf.code} during {conn.phase}: {leaf.message}"
+        elif isinstance(leaf, httpx2.HTTPError) and isinstance(spec, HttpServer):
+            message = f"HTTP request to {spec.url} failed: {type(leaf).__name__}: {leaf}"
+        else:
+            message = f"{conn.phase} failed: {type(leaf).__name__}: {leaf}"
+        return self._with_context(server, conn, message)
+
+    def _with_context(self, server: _Server, conn: _Connection, message: str) -> str:
+        """`message` plus stray stdout lines and the last stderr lines: one redacted line."""
+        if conn.http_status:
+            message += f"; the server answered HTTP {conn.http_status}"
+        if conn.noise_count:
+            lines = "line" if conn.noise_count == 1 else "lines"
+            message += f"; it wrote {conn.noise_count} non-protocol {lines} to stdout, e.g. {conn.noise[0]!r}"
+        tail = self._stderr_tail(server, conn)
+        if tail:
+            message += f"; stderr: {tail}"
+        return _one_line(self.config.redact(message))
+
+    def _stderr_tail(self, server: _Server, conn: _Connection) -> str:
+        if server.log_path is None or not server.log_path.exists():
+            return ""
+        try:
+            with server.log_path.open("rb") as log:
+                size = log.seek(0, 2)
+                log.seek(max(conn.log_offset, size - _STDERR_TAIL_BYTES))
+                text = log.read().decode("utf-8", errors="replace")
+        except OSError as exc:
+            logger.warning("cannot read %s: %s", server.log_path, exc)
+            return ""
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        return " | ".join(lines[-_STDERR_TAIL_LINES:])

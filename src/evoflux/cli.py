@@ -1,0 +1,259 @@
+"""The `evoflux` command line: parses options, calls the library, prints results.
+
+Thin by design: anything worth testing without a terminal lives in the library.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import anyio
+import typer
+from rich.console import Console
+from rich.live import Live
+
+from evoflux import display
+from evoflux.catalog.config import resolve_servers_config
+from evoflux.catalog.tools import ToolCatalog
+from evoflux.environment import ToolEnvironment
+from evoflux.errors import UserError
+from evoflux.examples import example_paths
+from evoflux.execute.outcome import Execution
+from evoflux.workflow.check import check_workflow, has_errors
+from evoflux.workflow.graph import Workflow
+from evoflux.workflow.parse import parse_workflow
+
+app = typer.Typer(help="Plan, check, run and repair MCP tool workflows.", no_args_is_help=True)
+servers_app = typer.Typer(help="Inspect the configured MCP servers.", no_args_is_help=True)
+app.add_typer(servers_app, name="servers")
+
+console = Console()
+errors = Console(stderr=True)
+
+ServersOption = Annotated[
+    str | None,
+    typer.Option(
+        "--servers",
+        "-s",
+        help="mcpServers JSON file (default: $EVOFLUX_SERVERS, ./evoflux.servers.json, else the bundled servers)",
+    ),
+]
+TimeoutOption = Annotated[float, typer.Option(help="seconds allowed for each tool call")]
+
+T = TypeVar("T")
+
+
+def _user_errors(command: Callable[..., T]) -> Callable[..., T]:
+    """Turn a UserError into one line on stderr and exit code 2; Ctrl-C into exit code 130."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> T:
+        try:
+            return command(*args, **kwargs)
+        except UserError as exc:
+            errors.print(f"[red]error:[/red] {exc}", highlight=False)
+            raise typer.Exit(2) from None
+        except KeyboardInterrupt:
+            errors.print("interrupted")
+            raise typer.Exit(130) from None
+
+    return wrapper
+
+
+def _run(coro: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    return anyio.run(coro)
+
+
+def _load_workflow(path: Path) -> Workflow:
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise UserError(f"cannot read workflow {path}: {exc.strerror}") from None
+    try:
+        return parse_workflow(text)
+    except UserError as exc:
+        raise UserError(f"{path}: {exc}") from None
+
+
+@servers_app.command("list")
+@_user_errors
+def servers_list(servers: ServersOption = None) -> None:
+    """Show the configured servers without starting them."""
+    console.print(display.servers_table(resolve_servers_config(servers)))
+
+
+@servers_app.command("check")
+@_user_errors
+def servers_check(
+    servers: ServersOption = None,
+    connect_timeout: Annotated[float, typer.Option(help="seconds allowed to start each server")] = 30.0,
+) -> None:
+    """Start every server, list its tools, and show its health."""
+    config = resolve_servers_config(servers)
+
+    async def main() -> dict:
+        async with ToolEnvironment(config, connect_timeout=connect_timeout) as env:
+            with console.status(f"starting {len(config.names)} servers…"):
+                await env.catalog()
+            return env.health()
+
+    healths = _run(main)
+    console.print(display.health_table(healths))
+    if any(str(h.state) == "down" for h in healths.values()):
+        raise typer.Exit(1)
+
+
+@app.command()
+@_user_errors
+def tools(
+    servers: ServersOption = None,
+    search: Annotated[str | None, typer.Option(help="only tools matching these words")] = None,
+    server: Annotated[list[str] | None, typer.Option(help="only these servers")] = None,
+    catalog: Annotated[Path | None, typer.Option(help="read tools from a catalog snapshot instead")] = None,
+    save: Annotated[Path | None, typer.Option(help="write the catalog snapshot to this file")] = None,
+) -> None:
+    """List the tools the servers offer."""
+    found = _catalog(servers, catalog, server)
+    if save is not None:
+        found.save(save)
+        console.print(f"saved {len(found)} tools to {save}")
+    words = (search or "").lower().split()
+    shown = [t for t in found if all(w in f"{t.key} {t.description}".lower() for w in words)]
+    console.print(display.tools_table(shown))
+
+
+def _catalog(servers: str | None, snapshot: Path | None, only: list[str] | None = None) -> ToolCatalog:
+    if snapshot is not None:
+        return ToolCatalog.load(snapshot)
+    config = resolve_servers_config(servers)
+    unknown = [name for name in only or () if name not in config.names]
+    if unknown:
+        raise UserError(f"unknown server {', '.join(unknown)}; configured: {', '.join(config.names)}")
+
+    async def main() -> ToolCatalog:
+        async with ToolEnvironment(config) as env:
+            with console.status("listing tools…"):
+                return await env.catalog(only or None)
+
+    return _run(main)
+
+
+@app.command()
+@_user_errors
+def check(
+    workflow: Annotated[Path, typer.Argument(help="workflow JSON file")],
+    servers: ServersOption = None,
+    catalog: Annotated[Path | None, typer.Option(help="check against a catalog snapshot instead")] = None,
+) -> None:
+    """Check a workflow against the live tool schemas without running it."""
+    flow = _load_workflow(workflow)
+    if catalog is not None:
+        issues = check_workflow(flow, ToolCatalog.load(catalog))
+    else:
+        config = resolve_servers_config(servers)
+
+        async def main() -> list:
+            async with ToolEnvironment(config) as env:
+                return await env.check(flow)
+
+        issues = _run(main)
+    if not issues:
+        console.print(f"[green]{workflow}: no issues[/green]")
+        return
+    console.print(display.issues_text(issues))
+    if has_errors(issues):
+        raise typer.Exit(1)
+
+
+@app.command()
+@_user_errors
+def run(
+    workflows: Annotated[list[Path], typer.Argument(help="workflow JSON files")],
+    servers: ServersOption = None,
+    trace: Annotated[Path | None, typer.Option(help="write each execution trace (JSON) into this folder")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print only the JSON results")] = False,
+    timeout: TimeoutOption = 30.0,
+) -> None:
+    """Execute workflow files against the live servers."""
+    flows = [(path, _load_workflow(path)) for path in workflows]
+    config = resolve_servers_config(servers)
+
+    async def main() -> list[Execution]:
+        async with ToolEnvironment(config, call_timeout=timeout) as env:
+            return await _execute_all(env, flows, live=not as_json)
+
+    executions = _run(main)
+    results = [_result(path, execution) for (path, _), execution in zip(flows, executions, strict=True)]
+    if trace is not None:
+        trace.mkdir(parents=True, exist_ok=True)
+        for (path, _), execution in zip(flows, executions, strict=True):
+            (trace / f"{path.stem}.trace.json").write_text(json.dumps(execution.to_trace(), indent=2, default=str))
+    display.print_json(console, results[0] if len(results) == 1 else results)
+    if not all(e.ok for e in executions):
+        raise typer.Exit(1)
+
+
+async def _execute_all(env: ToolEnvironment, flows: list[tuple[Path, Workflow]], live: bool) -> list[Execution]:
+    """Run each workflow in turn; when `live`, show its issues, a live node table and its answer."""
+    executions = []
+    for path, flow in flows:
+        if not live:
+            executions.append(await env.execute(flow))
+            continue
+        console.rule(f"{path.name}: {flow.task}" if flow.task else path.name)
+        issues = await env.check(flow)
+        if issues:
+            console.print(display.issues_text(issues))
+        board = display.NodeBoard(flow)
+        with Live(board, console=console, refresh_per_second=8):
+            execution = await env.execute(flow, board.update)
+        console.print(f"answer: [bold]{execution.answer}[/bold]  ({execution.wall_seconds:.2f} s)")
+        executions.append(execution)
+    return executions
+
+
+def _result(path: Path, execution: Execution) -> dict[str, Any]:
+    return {
+        "workflow": str(path),
+        "ok": execution.ok,
+        "answer": execution.answer,
+        "wall_seconds": round(execution.wall_seconds, 3),
+        "tool_calls": execution.tool_calls,
+        "nodes": {
+            node: ({"status": o.status.value, "output": o.output} if o.ok else {"status": o.status.value, "error": o.error})
+            for node, o in execution.outcomes.items()
+        },
+    }
+
+
+@app.command()
+@_user_errors
+def demo(servers: ServersOption = None) -> None:
+    """The offline demo: start the bundled servers and run the bundled example workflows."""
+    config = resolve_servers_config(servers)
+    flows = [(path, _load_workflow(path)) for path in example_paths()]
+
+    async def main() -> list[Execution]:
+        async with ToolEnvironment(config) as env:
+            with console.status(f"starting {len(config.names)} servers…"):
+                await env.catalog()
+            console.print(display.health_table(env.health()))
+            return await _execute_all(env, flows, live=True)
+
+    executions = _run(main)
+    passed = sum(e.ok for e in executions)
+    console.print(f"\n[bold]{passed}/{len(executions)} example workflows ran end to end[/bold]")
+    if passed != len(executions):
+        raise typer.Exit(1)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

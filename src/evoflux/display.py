@@ -1,0 +1,115 @@
+"""Terminal views for the CLI: server health, tools, check issues, a live table of running nodes.
+
+Rendering only (rich); no decisions and no I/O beyond the console it is given.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from evoflux.catalog.config import ServersConfig
+from evoflux.catalog.pool import ServerHealth
+from evoflux.catalog.tools import ToolSpec
+from evoflux.execute.outcome import NodeOutcome, NodeStatus
+from evoflux.workflow.check import Issue
+from evoflux.workflow.graph import ToolNode, Workflow
+
+_STATE_STYLE = {"up": "green", "degraded": "yellow", "down": "red", "starting": "cyan", "not_started": "dim"}
+_STATUS_STYLE = {NodeStatus.OK: "green", NodeStatus.SKIPPED: "dim"}
+
+
+def servers_table(config: ServersConfig) -> Table:
+    table = Table(title=f"MCP servers ({config.source})")
+    table.add_column("server")
+    table.add_column("transport")
+    table.add_column("target", overflow="fold")
+    for name, spec in config.servers.items():
+        transport, target = spec.describe() if hasattr(spec, "describe") else (type(spec).__name__, "")
+        table.add_row(name, transport, target)
+    return table
+
+
+def health_table(healths: Mapping[str, ServerHealth]) -> Table:
+    table = Table(title="server health")
+    for column in ("server", "state", "tools", "startup s", "protocol", "error"):
+        table.add_column(column, overflow="fold")
+    for name, h in healths.items():
+        state = str(h.state)
+        table.add_row(
+            name,
+            Text(state, style=_STATE_STYLE.get(state, "")),
+            str(h.tool_count) if h.tool_count is not None else "-",
+            f"{h.startup_seconds:.2f}" if h.startup_seconds is not None else "-",
+            h.protocol_version or "-",
+            h.last_error or "",
+        )
+    return table
+
+
+def tools_table(tools: Iterable[ToolSpec]) -> Table:
+    table = Table(title="tools")
+    table.add_column("tool", no_wrap=True)
+    table.add_column("arguments (* = required)")
+    table.add_column("description", overflow="fold")
+    for tool in tools:
+        args = ", ".join(f"{name}{'*' if name in tool.required else ''}" for name in tool.properties)
+        table.add_row(tool.key, args, tool.description.split("\n")[0][:160])
+    return table
+
+
+def issues_text(issues: Iterable[Issue]) -> Text:
+    """One line per issue: severity, code, where, what is wrong, and the fix."""
+    out = Text()
+    for issue in issues:
+        where = ".".join(p for p in (issue.node, issue.arg) if p) or "workflow"
+        out.append(f"{issue.severity} ", style="red" if issue.severity == "error" else "yellow")
+        out.append(f"{issue.code} ", style="bold")
+        out.append(f"{where}: {issue.message}")
+        out.append(f"  fix: {issue.hint}\n", style="cyan")
+    return out
+
+
+class NodeBoard:
+    """The state of every node of a running workflow, drawn as a table on each update."""
+
+    def __init__(self, workflow: Workflow):
+        self.workflow = workflow
+        self.state: dict[str, NodeOutcome | str | None] = {n.id: "waiting" for n in workflow.nodes}
+
+    def update(self, node: str, outcome: NodeOutcome | None) -> None:
+        self.state[node] = outcome if outcome is not None else "running"
+
+    def __rich__(self) -> Table:
+        table = Table(title=self.workflow.task or "workflow")
+        for column in ("node", "step", "status", "s", "result"):
+            table.add_column(column, overflow="fold")
+        for node in self.workflow.nodes:
+            step = node.tool_key if isinstance(node, ToolNode) else "answer"
+            state = self.state[node.id]
+            if isinstance(state, NodeOutcome):
+                detail = _short(state.output) if state.ok else (state.error or "")
+                table.add_row(
+                    node.id,
+                    step,
+                    Text(state.status.value, style=_STATUS_STYLE.get(state.status, "red")),
+                    f"{state.seconds:.2f}",
+                    detail,
+                )
+            else:
+                table.add_row(node.id, step, Text(str(state), style="cyan" if state == "running" else "dim"), "", "")
+        return table
+
+
+def _short(value: Any, limit: int = 70) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def print_json(console: Console, data: Any) -> None:
+    console.print_json(json.dumps(data, ensure_ascii=False, default=str))

@@ -1,0 +1,236 @@
+"""The async DAG executor: every node starts as soon as its inputs exist.
+
+Runs independent branches past a failure and skips only its dependents; it never decides
+what to repair, and reaches tools only through a `ToolInvoker` (the server pool, or a fake).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
+
+import anyio
+
+from evoflux.catalog.pool import CallStatus, ToolCallResult
+from evoflux.catalog.tools import ToolCatalog
+from evoflux.execute.cache import CacheMode, CallCache, NotRecorded, call_key
+from evoflux.execute.outcome import Execution, NodeOutcome, NodeStatus
+from evoflux.execute.results import cap_value, output_value
+from evoflux.workflow.check import check_arguments
+from evoflux.workflow.graph import AnswerNode, Node, ToolNode, Workflow
+from evoflux.workflow.refs import UnresolvedReference, resolve_value
+
+
+class ToolInvoker(Protocol):
+    """Anything that can call a tool: the server pool in production, plain functions in benchmarks."""
+
+    async def call_tool(
+        self, server: str, tool: str, args: dict[str, Any], *, timeout: float | None = None
+    ) -> ToolCallResult: ...
+
+
+_STATUS_OF_CALL = {
+    CallStatus.OK: NodeStatus.OK,
+    CallStatus.TOOL_ERROR: NodeStatus.TOOL_ERROR,
+    CallStatus.TIMEOUT: NodeStatus.TIMEOUT,
+    CallStatus.SERVER_DOWN: NodeStatus.SERVER_DOWN,
+    CallStatus.PROTOCOL_ERROR: NodeStatus.TOOL_ERROR,
+    CallStatus.UNKNOWN_SERVER: NodeStatus.SERVER_DOWN,
+}
+
+# Words servers use when they reject arguments rather than fail at their job.
+_REJECTION_MARKS = ("validation error", "invalid params", "invalid arguments", "input should be")
+
+
+class Executor:
+    """Runs workflows against a tool invoker; one instance can run many workflows concurrently."""
+
+    def __init__(
+        self,
+        invoker: ToolInvoker,
+        catalog: ToolCatalog | None = None,
+        *,
+        call_timeout: float = 30.0,
+        max_result_chars: int = 20_000,
+        max_concurrency_per_server: int = 4,
+        cache: CallCache | None = None,
+        cache_uncacheable: bool = False,
+        validate_arguments: bool = True,
+    ):
+        self.invoker = invoker
+        self.catalog = catalog
+        self.call_timeout = call_timeout
+        self.max_result_chars = max_result_chars
+        self.cache = cache if cache is not None else CallCache(CacheMode.MEMORY)
+        self.cache_uncacheable = cache_uncacheable
+        self.validate_arguments = validate_arguments
+        self._limits: Mapping[str, anyio.CapacityLimiter] = defaultdict(
+            lambda: anyio.CapacityLimiter(max_concurrency_per_server)
+        )
+
+    async def run(
+        self, workflow: Workflow, on_event: Callable[[str, NodeOutcome | None], None] | None = None
+    ) -> Execution:
+        """Run every node; `on_event(node, None)` fires when a node starts, with its outcome when it ends."""
+        start = time.perf_counter()
+        done = {node.id: anyio.Event() for node in workflow.nodes}
+        outcomes: dict[str, NodeOutcome] = {}
+        outputs: dict[str, Any] = {}  # values of the nodes that succeeded, for references
+        counters = {"calls": 0, "hits": 0}
+        blocked = _nodes_in_cycles(workflow)
+
+        async def run_node(node: Node) -> None:
+            try:
+                if node.id in blocked:
+                    outcomes[node.id] = NodeOutcome(
+                        node.id, NodeStatus.UNRESOLVED_REF, error="part of a dependency cycle", started=_now()
+                    )
+                    return
+                deps = workflow.dependencies(node.id)
+                for dep in deps:
+                    await done[dep].wait()
+                failed = [d for d in deps if not outcomes[d].ok]
+                if failed:
+                    reasons = ", ".join(f"{d} ({outcomes[d].status.value})" for d in failed)
+                    outcomes[node.id] = NodeOutcome(
+                        node.id, NodeStatus.SKIPPED, error=f"skipped: input {reasons} failed", started=_now()
+                    )
+                    return
+                if on_event is not None:
+                    on_event(node.id, None)
+                outcome = outcomes[node.id] = await self._run_node(node, outputs, counters, _now)
+                if outcome.ok:
+                    outputs[node.id] = outcome.output
+            finally:
+                done[node.id].set()
+                if on_event is not None and node.id in outcomes:
+                    on_event(node.id, outcomes[node.id])
+
+        def _now() -> float:
+            return time.perf_counter() - start
+
+        async with anyio.create_task_group() as group:
+            for node in workflow.nodes:
+                group.start_soon(run_node, node)
+
+        return Execution(
+            workflow=workflow,
+            outcomes={i: outcomes[i] for i in workflow.ids},
+            wall_seconds=time.perf_counter() - start,
+            tool_calls=counters["calls"],
+            cache_hits=counters["hits"],
+            catalog_version=self.catalog.version if self.catalog is not None else None,
+        )
+
+    async def _run_node(
+        self,
+        node: Node,
+        outputs: Mapping[str, Any],
+        counters: dict[str, int],
+        now: Callable[[], float],
+    ) -> NodeOutcome:
+        started = now()
+        try:
+            resolved = resolve_value(node.args if isinstance(node, ToolNode) else node.text, outputs)
+        except UnresolvedReference as exc:
+            return NodeOutcome(node.id, NodeStatus.UNRESOLVED_REF, error=str(exc), started=started)
+        if isinstance(node, AnswerNode):
+            return NodeOutcome(node.id, NodeStatus.OK, output=resolved, started=started, seconds=now() - started)
+        rejected = self._rejection(node, resolved)
+        if rejected is not None:
+            status, error = rejected
+            return NodeOutcome(node.id, status, error=error, args=resolved, started=started)
+        result, cached = await self._call(node, resolved, counters)
+        if result is None:
+            return NodeOutcome(
+                node.id,
+                NodeStatus.NOT_RECORDED,
+                error=f"the recording has no result for {node.tool_key} with these arguments",
+                args=resolved,
+                started=started,
+            )
+        status = _STATUS_OF_CALL[result.status]
+        if status is NodeStatus.TOOL_ERROR and _is_rejection(result):
+            status = NodeStatus.SCHEMA_REJECTED
+        value, note = (None, None)
+        if status is NodeStatus.OK:
+            value, note = cap_value(output_value(result.structured, result.text), self.max_result_chars)
+        return NodeOutcome(
+            node.id,
+            status,
+            output=value,
+            error=None if status is NodeStatus.OK else (result.error or result.text or status.value),
+            args=resolved,
+            started=started,
+            seconds=now() - started,
+            cached=cached,
+            note=note,
+        )
+
+    def _rejection(self, node: ToolNode, args: dict[str, Any]) -> tuple[NodeStatus, str] | None:
+        """Why the catalog says this call cannot succeed, or None to go ahead."""
+        if self.catalog is None:
+            return None
+        spec = self.catalog.get(node.server, node.tool)
+        if spec is None:
+            return NodeStatus.TOOL_ERROR, f"unknown tool {node.tool_key}: the catalog has no such tool"
+        if not self.validate_arguments:
+            return None
+        issues = [i for i in check_arguments(node.id, spec, args) if i.severity == "error"]
+        if not issues:
+            return None
+        return NodeStatus.SCHEMA_REJECTED, "; ".join(issue.message for issue in issues)
+
+    async def _call(
+        self, node: ToolNode, args: dict[str, Any], counters: dict[str, int]
+    ) -> tuple[ToolCallResult | None, bool]:
+        spec = self.catalog.get(node.server, node.tool) if self.catalog is not None else None
+        version = self.catalog.server_version(node.server) if spec is not None else None
+        cacheable = self.cache_uncacheable or spec is None or spec.cacheable
+
+        async def live() -> ToolCallResult:
+            counters["calls"] += 1
+            async with self._limits[node.server]:
+                # Backstop deadline: the invoker enforces `timeout` itself; this guards a faulty one.
+                with anyio.move_on_after(self.call_timeout + 5.0) as scope:
+                    return await self.invoker.call_tool(node.server, node.tool, args, timeout=self.call_timeout)
+            assert scope.cancelled_caught
+            return ToolCallResult(
+                status=CallStatus.TIMEOUT,
+                structured=None,
+                text="",
+                error=f"no answer within {self.call_timeout:g} s",
+                seconds=self.call_timeout + 5.0,
+            )
+
+        key = call_key(node.server, node.tool, args, version)
+        try:
+            result, cached = await self.cache.call(key, cacheable, live, describe=f"{node.tool_key} {args}")
+        except NotRecorded:
+            return None, False
+        if cached:
+            counters["hits"] += 1
+        return result, cached
+
+
+def _is_rejection(result: ToolCallResult) -> bool:
+    text = f"{result.error or ''} {result.text}".lower()
+    return any(mark in text for mark in _REJECTION_MARKS)
+
+
+def _nodes_in_cycles(workflow: Workflow) -> set[str]:
+    """Nodes that can never run because they sit on, or wait for, a dependency cycle."""
+    waiting = {n.id: len(workflow.dependencies(n.id)) for n in workflow.nodes}
+    dependents: dict[str, list[str]] = defaultdict(list)
+    for node in workflow.nodes:
+        for dep in workflow.dependencies(node.id):
+            dependents[dep].append(node.id)
+    ready = [i for i, count in waiting.items() if count == 0]
+    for current in ready:  # grows while we walk it: a topological order
+        for other in dependents[current]:
+            waiting[other] -= 1
+            if waiting[other] == 0:
+                ready.append(other)
+    return set(waiting) - set(ready)

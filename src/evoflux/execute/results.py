@@ -1,0 +1,65 @@
+"""Turn a raw tool result into the value later steps read, and cap its size.
+
+Structured content first, then JSON found in the text, then the text itself; nothing here calls tools.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+
+def output_value(structured: Any, text: str) -> Any:
+    """The value a reference into this node's output walks."""
+    if structured is not None:
+        # Servers built on the SDK wrap a non-object return value as {"result": value}.
+        if isinstance(structured, dict) and list(structured) == ["result"]:
+            return structured["result"]
+        return structured
+    stripped = text.strip()
+    if stripped[:1] in ("{", "[", '"') or stripped in ("true", "false", "null") or _is_number(stripped):
+        try:
+            return json.loads(stripped)
+        except ValueError:
+            pass  # not JSON after all: the text is the value
+    return text
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def json_size(value: Any) -> int:
+    return len(json.dumps(value, ensure_ascii=False, default=str))
+
+
+def cap_value(value: Any, max_chars: int) -> tuple[Any, str | None]:
+    """Shrink `value` to at most about `max_chars` of JSON; the note says what was cut, or is None.
+
+    Long lists keep their first items and long strings their head, so references into the
+    front of a large result still resolve; only when that is not enough does the value become
+    a cut string.
+    """
+    size = json_size(value)
+    if size <= max_chars:
+        return value, None
+    for keep in (50, 20, 10, 5, 2, 1):
+        trimmed = _trim(value, keep, max_chars // 4)
+        if json_size(trimmed) <= max_chars:
+            return trimmed, f"result cut from {size} to {json_size(trimmed)} characters (lists kept their first {keep} items)"
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    return text[:max_chars], f"result cut from {size} to {max_chars} characters"
+
+
+def _trim(value: Any, keep: int, max_string: int) -> Any:
+    if isinstance(value, dict):
+        return {k: _trim(v, keep, max_string) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_trim(v, keep, max_string) for v in value[:keep]]
+    if isinstance(value, str) and len(value) > max_string:
+        return value[:max_string]
+    return value
