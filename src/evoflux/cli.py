@@ -5,9 +5,10 @@ Thin by design: anything worth testing without a terminal lives in the library.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -23,9 +24,13 @@ from evoflux.environment import ToolEnvironment
 from evoflux.errors import UserError
 from evoflux.examples import example_paths
 from evoflux.execute.outcome import Execution
+from evoflux.llm import LLMError, open_client
+from evoflux.solver import SolveResult, Strategy, model_config, solve_with
 from evoflux.workflow.check import check_workflow, has_errors
 from evoflux.workflow.graph import Workflow
 from evoflux.workflow.parse import parse_workflow
+
+DEMO_TASK = "What is the temperature right now in Oslo, in Fahrenheit?"
 
 app = typer.Typer(help="Plan, check, run and repair MCP tool workflows.", no_args_is_help=True)
 servers_app = typer.Typer(help="Inspect the configured MCP servers.", no_args_is_help=True)
@@ -54,7 +59,7 @@ def _user_errors(command: Callable[..., T]) -> Callable[..., T]:
     def wrapper(*args: Any, **kwargs: Any) -> T:
         try:
             return command(*args, **kwargs)
-        except UserError as exc:
+        except (UserError, LLMError) as exc:
             errors.print(f"[red]error:[/red] {exc}", highlight=False)
             raise typer.Exit(2) from None
         except KeyboardInterrupt:
@@ -232,20 +237,84 @@ def _result(path: Path, execution: Execution) -> dict[str, Any]:
 
 @app.command()
 @_user_errors
-def demo(servers: ServersOption = None) -> None:
-    """The offline demo: start the bundled servers and run the bundled example workflows."""
+def solve(
+    task: Annotated[str, typer.Argument(help="what you want done, in your own words")],
+    servers: ServersOption = None,
+    model: Annotated[
+        str | None,
+        typer.Option(help="model name; 'local' (default without a base URL) or 'local-0.5b' run embedded"),
+    ] = None,
+    base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible endpoint (or $EVOFLUX_BASE_URL)")] = None,
+    model_path: Annotated[Path | None, typer.Option(help="GGUF file for the local model")] = None,
+    strategy: Annotated[Strategy, typer.Option(help="how to search for a working workflow")] = Strategy.ZERO_SHOT,
+    server: Annotated[list[str] | None, typer.Option(help="use only these servers (repeatable)")] = None,
+    top_k: Annotated[int, typer.Option(help="how many retrieved tools the planner sees")] = 8,
+    as_json: Annotated[bool, typer.Option("--json", help="print one JSON result")] = False,
+    trace: Annotated[Path | None, typer.Option(help="write the full trace (JSON) into this folder")] = None,
+) -> None:
+    """Plan, check, run and answer a task with the configured servers and model."""
+    config = resolve_servers_config(servers)
+    models = model_config(model, base_url)
+
+    async def main() -> SolveResult:
+        async with (
+            open_client(models, progress=_assembly_progress(), model_path=model_path) as client,
+            ToolEnvironment(config) as env,
+        ):
+            with console.status("planning and running…") if not as_json else _nothing():
+                return await solve_with(task, env, client, strategy=strategy, top_k=top_k, servers=server)
+
+    result = _run(main)
+    if trace is not None:
+        trace.mkdir(parents=True, exist_ok=True)
+        (trace / "solve.json").write_text(json.dumps(result.to_json(), indent=2, default=str))
+    if as_json:
+        display.print_json(console, result.to_json())
+    else:
+        display.print_solve(console, result)
+    if not result.executed:
+        raise typer.Exit(1)
+
+
+def _assembly_progress() -> Callable[[Any], None]:
+    """Show a progress bar the first time the local model file is assembled from its parts."""
+    bar = display.AssemblyBar(errors)
+    return bar.update
+
+
+@contextlib.contextmanager
+def _nothing() -> Iterator[None]:
+    yield
+
+
+@app.command()
+@_user_errors
+def demo(
+    servers: ServersOption = None,
+    task: Annotated[str, typer.Option(help="the request the local model solves at the end")] = DEMO_TASK,
+    with_model: Annotated[bool, typer.Option("--model/--no-model", help="finish with a solve by the local model")] = True,
+) -> None:
+    """The offline demo: bundled servers, the example workflows, then one task solved by the local model."""
     config = resolve_servers_config(servers)
     flows = [(path, _load_workflow(path)) for path in example_paths()]
 
-    async def main() -> list[Execution]:
+    async def main() -> tuple[list[Execution], SolveResult | None]:
         async with ToolEnvironment(config) as env:
             with console.status(f"starting {len(config.names)} servers…"):
                 await env.catalog()
             console.print(display.health_table(env.health()))
-            return await _execute_all(env, flows, live=True)
+            executions = await _execute_all(env, flows, live=True)
+            if not with_model:
+                return executions, None
+            console.rule(f"solve: {task}")
+            async with open_client(model_config(), progress=_assembly_progress()) as client:
+                with console.status("the local model is planning…"):
+                    return executions, await solve_with(task, env, client)
 
-    executions = _run(main)
+    executions, solved = _run(main)
     passed = sum(e.ok for e in executions)
+    if solved is not None:
+        display.print_solve(console, solved)
     console.print(f"\n[bold]{passed}/{len(executions)} example workflows ran end to end[/bold]")
     if passed != len(executions):
         raise typer.Exit(1)

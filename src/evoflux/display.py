@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TaskID, TextColumn
 from rich.table import Table
 from rich.text import Text
 
@@ -17,8 +18,11 @@ from evoflux.catalog.config import ServersConfig
 from evoflux.catalog.pool import ServerHealth
 from evoflux.catalog.tools import ToolSpec
 from evoflux.execute.outcome import NodeOutcome, NodeStatus
+from evoflux.llm import AssemblyProgress
+from evoflux.solver import SolveResult
 from evoflux.workflow.check import Issue
 from evoflux.workflow.graph import ToolNode, Workflow
+from evoflux.workflow.render import render_text
 
 _STATE_STYLE = {"up": "green", "degraded": "yellow", "down": "red", "starting": "cyan", "not_started": "dim"}
 _STATUS_STYLE = {NodeStatus.OK: "green", NodeStatus.SKIPPED: "dim"}
@@ -30,8 +34,7 @@ def servers_table(config: ServersConfig) -> Table:
     table.add_column("transport")
     table.add_column("target", overflow="fold")
     for name, spec in config.servers.items():
-        transport, target = spec.describe() if hasattr(spec, "describe") else (type(spec).__name__, "")
-        table.add_row(name, transport, target)
+        table.add_row(name, *spec.describe())
     return table
 
 
@@ -113,3 +116,44 @@ def _short(value: Any, limit: int = 70) -> str:
 
 def print_json(console: Console, data: Any) -> None:
     console.print_json(json.dumps(data, ensure_ascii=False, default=str))
+
+
+class AssemblyBar:
+    """A progress bar for writing the local model file from its parts; silent when nothing is assembled."""
+
+    def __init__(self, console: Console):
+        self.console = console
+        self._progress: Progress | None = None
+        self._task: TaskID | None = None
+
+    def update(self, progress: AssemblyProgress) -> None:
+        if self._progress is None:
+            self._progress = Progress(
+                TextColumn("assembling the local model"), BarColumn(), DownloadColumn(), console=self.console
+            )
+            self._task = self._progress.add_task("model", total=progress.total_bytes)
+            self._progress.start()
+        assert self._task is not None
+        self._progress.update(self._task, completed=progress.done_bytes)
+        if progress.done_bytes >= progress.total_bytes:
+            self._progress.stop()
+
+
+def print_solve(console: Console, result: SolveResult) -> None:
+    """The workflow as a tree, each node's outcome, the answer and the cost line."""
+    if result.workflow is not None:
+        statuses = (
+            {node: outcome.status.value for node, outcome in result.execution.outcomes.items()}
+            if result.execution
+            else None
+        )
+        console.print(render_text(result.workflow, statuses), highlight=False)
+    if result.issues:
+        console.print(issues_text(result.issues))
+    if result.execution is not None:
+        board = NodeBoard(result.workflow or result.execution.workflow)
+        for node, outcome in result.execution.outcomes.items():
+            board.update(node, outcome)
+        console.print(board)
+    console.print(f"\n[bold]answer:[/bold] {result.answer}", highlight=False)
+    console.print(f"[dim]{result.cost.line()}[/dim]")

@@ -1,0 +1,119 @@
+"""The planner: asks the model for one workflow over the retrieved tools, under a JSON schema.
+
+Owns the planning prompt and schema; it neither checks, repairs nor runs what the model wrote.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from evoflux.catalog.tools import ToolCatalog, ToolSpec
+from evoflux.errors import UserError
+from evoflux.llm import ChatClient, ModelReply, Purpose
+from evoflux.plan.toolcards import tool_cards
+from evoflux.workflow.graph import Workflow
+from evoflux.workflow.parse import parse_workflow
+
+# The instructions never change, so with the tool list they form a prefix the model server can cache.
+INSTRUCTIONS = """You plan tool workflows. Given a request and a list of tools, write the steps that gather \
+what the answer needs, as JSON.
+
+Each step: {"id": "n1", "tool": "server:tool", "args": {...}}.
+- Use only the listed tools and argument names. Arguments marked * are required.
+- Enum arguments take exactly one of the listed values.
+- To pass a value produced by an earlier step, write "$ID.PATH" as the whole argument value, \
+e.g. "$n1.items[0].id" (a field of the first item of step n1's list "items"). Use the field names \
+shown after "->".
+- Never invent ids or codes that a tool can look up: call the lookup tool first and reference its output.
+- Use as few steps as the request needs (at most {max_steps}). Steps that do not depend on each other run in parallel.
+- "answer": one sentence answering the request, with {ID.PATH} where a step's value goes, e.g. \
+"It costs {n2.price} {n2.currency}."
+
+Example, with tools contacts:find_person(name*: string) -> {people: list[{person_id, name}]} and \
+mail:count_unread(person_id*: string) -> {person_id, unread}:
+request: How many unread mails does Ana Lima have?
+{"steps": [{"id": "n1", "tool": "contacts:find_person", "args": {"name": "Ana Lima"}}, \
+{"id": "n2", "tool": "mail:count_unread", "args": {"person_id": "$n1.people[0].person_id"}}], \
+"answer": "Ana Lima has {n2.unread} unread mails."}"""
+
+
+def planning_messages(task: str, tools: Sequence[ToolSpec], *, max_steps: int) -> list[dict[str, str]]:
+    """The system message (instructions and tool cards, stable for one task) and the request."""
+    system = INSTRUCTIONS.replace("{max_steps}", str(max_steps)) + "\n\nTools:\n" + tool_cards(tools)
+    return [{"role": "system", "content": system}, {"role": "user", "content": f"request: {task}"}]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What one planning call produced: a workflow, or why none could be read from the reply."""
+
+    workflow: Workflow | None
+    reply: ModelReply
+    error: str | None = None
+
+
+class Planner:
+    """Writes workflows for a task with one model; every call is counted in the client's ledger."""
+
+    def __init__(self, client: ChatClient, *, max_steps: int = 6, max_tokens: int = 700):
+        self.client = client
+        self.max_steps = max_steps
+        self.max_tokens = max_tokens
+
+    def schema(self, tools: Sequence[ToolSpec]) -> dict[str, Any]:
+        step = {
+            "type": "object",
+            "properties": {
+                "id": {"type": "string"},
+                "tool": {"type": "string", "enum": [t.key for t in tools]},
+                "args": {"type": "object"},
+            },
+            "required": ["id", "tool", "args"],
+            "additionalProperties": False,
+        }
+        return {
+            "title": "workflow",
+            "type": "object",
+            "properties": {
+                "steps": {"type": "array", "items": step, "minItems": 1, "maxItems": self.max_steps},
+                "answer": {"type": "string"},
+            },
+            "required": ["steps", "answer"],
+            "additionalProperties": False,
+        }
+
+    async def plan(
+        self, task: str, tools: Sequence[ToolSpec], *, temperature: float = 0.0, seed: int | None = None
+    ) -> Plan:
+        if not tools:
+            raise UserError("no tools to plan with: the servers offer none, or none could be started")
+        reply = await self.client.complete_json(
+            planning_messages(task, tools, max_steps=self.max_steps),
+            self.schema(tools),
+            purpose=Purpose.PLAN,
+            temperature=temperature,
+            max_tokens=self.max_tokens,
+            seed=seed,
+        )
+        return read_plan(task, reply, ToolCatalog(_by_server(tools)))
+
+
+def read_plan(task: str, reply: ModelReply, catalog: ToolCatalog) -> Plan:
+    """The best workflow that can be read from a reply; defects are left for the checker to report."""
+    if reply.value is None:
+        reason = reply.failure.detail if reply.failure else "empty reply"
+        return Plan(None, reply, f"the model's reply is not a workflow: {reason}")
+    try:
+        workflow = parse_workflow(reply.value, catalog=catalog)
+    except UserError as exc:
+        return Plan(None, reply, str(exc))
+    return Plan(Workflow(workflow.nodes, task=task), reply)
+
+
+def _by_server(tools: Sequence[ToolSpec]) -> dict[str, list[ToolSpec]]:
+    grouped: dict[str, list[ToolSpec]] = {}
+    for tool in tools:
+        grouped.setdefault(tool.server, []).append(tool)
+    return grouped

@@ -1,0 +1,82 @@
+"""The answer synthesizer: writes the final answer from executed evidence only, citing nodes.
+
+Sees outputs of steps that ran; never calls tools, never sees reference solutions.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+from evoflux.execute.outcome import Execution
+from evoflux.execute.results import cap_value
+from evoflux.llm import ChatClient, ModelReply, Purpose
+from evoflux.workflow.graph import ToolNode
+
+INSTRUCTIONS = """You answer a request using only the evidence: results of tool calls that were run for it. \
+After each fact or number, cite the step it came from in brackets, e.g. "12.5 km [n3]". Copy numbers \
+exactly as they appear. If the evidence does not answer the request, say what is missing. Be brief."""
+
+_SCHEMA = {
+    "title": "answer",
+    "type": "object",
+    "properties": {"answer": {"type": "string"}},
+    "required": ["answer"],
+    "additionalProperties": False,
+}
+_CITATION = re.compile(r"\[(\w+)\]")
+
+
+@dataclass(frozen=True)
+class Answer:
+    text: str
+    cited: tuple[str, ...]
+    reply: ModelReply | None
+
+
+def evidence(execution: Execution, max_chars_per_step: int = 900) -> str:
+    """One block per tool step: what was called, and its output or error."""
+    lines = []
+    for node in execution.workflow.tool_nodes:
+        outcome = execution.outcomes.get(node.id)
+        if outcome is None:
+            continue
+        call = f"[{node.id}] {node.tool_key}({json.dumps(outcome.args or {}, ensure_ascii=False, default=str)})"
+        if outcome.ok:
+            value = cap_value(outcome.output, max_chars_per_step)[0]
+            shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+            lines.append(f"{call} -> {shown}")
+        else:
+            lines.append(f"{call} -> FAILED ({outcome.status.value}): {(outcome.error or '')[:200]}")
+    answer_node = execution.workflow.answer
+    if execution.ok and answer_node is not None and answer_node.text.refs:
+        # The planner's answer template, filled from executed outputs, is evidence only when everything ran.
+        lines.append(f"[draft] {execution.answer}")
+    return "\n".join(lines)
+
+
+async def synthesize(client: ChatClient, task: str, execution: Execution, *, max_tokens: int = 300) -> Answer:
+    """The answer to `task` from what `execution` produced; an empty run gets an honest answer without a call."""
+    if not any(isinstance(n, ToolNode) and execution.outcomes[n.id].ok for n in execution.workflow.tool_nodes):
+        return Answer("Could not complete: no tool step succeeded, so there is no evidence to answer from.", (), None)
+    messages = [
+        {"role": "system", "content": INSTRUCTIONS},
+        {"role": "user", "content": f"request: {task}\n\nevidence:\n{evidence(execution)}"},
+    ]
+    failed = [o.node for o in execution.failures()]
+    if failed:
+        messages[1]["content"] += (
+            f"\n\nSteps {', '.join(failed)} FAILED: their results are unknown. Do not guess them; "
+            "answer only what the other steps show, and say what could not be found."
+        )
+    reply = await client.complete_json(messages, _SCHEMA, purpose=Purpose.SYNTHESIZE, max_tokens=max_tokens)
+    if isinstance(reply.value, dict) and isinstance(reply.value.get("answer"), str):
+        text = reply.value["answer"].strip()
+    else:
+        text = reply.text.strip()
+    if failed:
+        text = f"(incomplete: step {', '.join(failed)} failed) {text}"
+    known = set(execution.workflow.ids)
+    cited = tuple(dict.fromkeys(c for c in _CITATION.findall(text) if c in known))
+    return Answer(text, cited, reply)

@@ -1,0 +1,168 @@
+"""Solving one task end to end: retrieve tools, plan, check, execute, synthesize the answer.
+
+The async core takes an open tool environment and model client; `solve` is the sync facade that opens both.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import anyio
+
+from evoflux.catalog.config import resolve_servers_config
+from evoflux.catalog.retrieval import ToolRetriever
+from evoflux.environment import ToolEnvironment
+from evoflux.execute.outcome import Execution
+from evoflux.llm import ChatClient, ModelConfig, UsageLedger, open_client
+from evoflux.plan.planner import Plan, Planner
+from evoflux.plan.synthesize import synthesize
+from evoflux.workflow.check import Issue, check_workflow
+from evoflux.workflow.graph import Workflow
+
+DEFAULT_MODEL = "local"
+
+
+class Strategy(StrEnum):
+    ZERO_SHOT = "zero-shot"
+
+
+@dataclass(frozen=True)
+class Cost:
+    """Everything a solve spent: model calls and tokens (all purposes), tool calls, wall time."""
+
+    model_calls: int
+    prompt_tokens: int
+    completion_tokens: int
+    tool_calls: int
+    seconds: float
+    by_purpose: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    def line(self) -> str:
+        return (
+            f"{self.model_calls} model calls, {self.prompt_tokens}+{self.completion_tokens} tokens, "
+            f"{self.tool_calls} tool calls, {self.seconds:.1f} s"
+        )
+
+
+@dataclass(frozen=True)
+class SolveResult:
+    """The outcome of one task: the answer, the workflow that produced it, what it cost."""
+
+    task: str
+    strategy: str
+    answer: str
+    workflow: Workflow | None
+    issues: list[Issue]
+    execution: Execution | None
+    tools_shown: list[str]
+    cost: Cost
+    error: str | None = None
+
+    @property
+    def executed(self) -> bool:
+        """The returned workflow ran end to end."""
+        return self.execution is not None and self.execution.ok
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "task": self.task,
+            "strategy": self.strategy,
+            "answer": self.answer,
+            "executed": self.executed,
+            "error": self.error,
+            "workflow": self.workflow.to_json() if self.workflow else None,
+            "issues": [str(i) for i in self.issues],
+            "nodes": self.execution.to_trace()["nodes"] if self.execution else [],
+            "tools_shown": self.tools_shown,
+            "cost": self.cost.__dict__,
+        }
+
+
+async def solve_with(
+    task: str,
+    env: ToolEnvironment,
+    client: ChatClient,
+    *,
+    strategy: Strategy | str = Strategy.ZERO_SHOT,
+    top_k: int = 8,
+    servers: Sequence[str] | None = None,
+    seed: int | None = None,
+) -> SolveResult:
+    """Solve `task` with an open environment and client; `servers` narrows (and hints) the tools used."""
+    strategy = Strategy(strategy)
+    start = time.perf_counter()
+    calls_before = len(client.ledger.records)
+    catalog = await env.catalog(servers)
+    tools = [scored.tool for scored in ToolRetriever(catalog).rank(task, k=top_k, servers=servers)]
+    plan: Plan = await Planner(client).plan(task, tools, seed=seed)
+
+    def finish(answer: str, execution: Execution | None, issues: list[Issue], error: str | None) -> SolveResult:
+        return SolveResult(
+            task=task,
+            strategy=strategy.value,
+            answer=answer,
+            workflow=plan.workflow,
+            issues=issues,
+            execution=execution,
+            tools_shown=[t.key for t in tools],
+            cost=_cost(client.ledger, calls_before, execution, time.perf_counter() - start),
+            error=error,
+        )
+
+    if plan.workflow is None:
+        return finish(f"Could not complete: {plan.error}", None, [], plan.error)
+    issues = check_workflow(plan.workflow, catalog)
+    execution = await env.execute(plan.workflow)
+    answer = await synthesize(client, task, execution)
+    return finish(answer.text, execution, issues, None)
+
+
+def _cost(ledger: UsageLedger, first: int, execution: Execution | None, seconds: float) -> Cost:
+    records = ledger.records[first:]
+    by_purpose: dict[str, dict[str, int]] = {}
+    for record in records:
+        entry = by_purpose.setdefault(str(record.purpose), {"calls": 0, "prompt_tokens": 0, "completion_tokens": 0})
+        entry["calls"] += 1
+        entry["prompt_tokens"] += record.prompt_tokens
+        entry["completion_tokens"] += record.completion_tokens
+    return Cost(
+        model_calls=len(records),
+        prompt_tokens=sum(r.prompt_tokens for r in records),
+        completion_tokens=sum(r.completion_tokens for r in records),
+        tool_calls=execution.tool_calls if execution else 0,
+        seconds=seconds,
+        by_purpose=by_purpose,
+    )
+
+
+def model_config(model: str | None = None, base_url: str | None = None, **extra: Any) -> ModelConfig:
+    """Flags over EVOFLUX_* variables; with neither a model nor a base URL, the embedded local model."""
+    config = ModelConfig.from_env(model=model, base_url=base_url, **extra)
+    if config.model is None and config.base_url is None:
+        config = config.with_overrides(model=DEFAULT_MODEL)
+    return config
+
+
+def solve(
+    task: str,
+    *,
+    servers: str | Path | None = None,
+    model: str | None = None,
+    base_url: str | None = None,
+    strategy: Strategy | str = Strategy.ZERO_SHOT,
+    top_k: int = 8,
+    server_names: Sequence[str] | None = None,
+) -> SolveResult:
+    """Solve one task with the configured servers and model; opens and closes both."""
+    config = resolve_servers_config(str(servers) if servers is not None else None)
+
+    async def main() -> SolveResult:
+        async with open_client(model_config(model, base_url)) as client, ToolEnvironment(config) as env:
+            return await solve_with(task, env, client, strategy=strategy, top_k=top_k, servers=server_names)
+
+    return anyio.run(main)
