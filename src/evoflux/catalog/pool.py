@@ -347,6 +347,10 @@ class ServerPool:
             if not conn.ready.is_set():
                 conn.scope.cancel()  # a starting owner gives up
         try:
+            if isinstance(exc_val, Exception):
+                # The caller's own error leaves as it came, not wrapped in the task group's ExceptionGroup.
+                await self._tg.__aexit__(None, None, None)
+                return False
             return await self._tg.__aexit__(exc_type, exc_val, exc_tb)
         finally:
             if self._own_log_dir and self._log_dir is not None:

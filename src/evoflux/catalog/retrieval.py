@@ -57,7 +57,8 @@ def produces(tool: ToolSpec, arg: str) -> bool:
         return False
     if tool.output_schema:
         return base in {_base_name(field) for field in _field_names(tool.output_schema)}
-    return base.replace("_", " ") in tool.description.lower().replace("_", " ")
+    words = r"[\s_]+".join(re.escape(w) for w in base.split("_"))
+    return re.search(rf"\b{words}s?\b", tool.description, re.IGNORECASE) is not None
 
 
 def _base_name(name: str) -> str:
@@ -112,8 +113,8 @@ class ToolRetriever:
         self.tools: list[ToolSpec] = list(catalog)
         self.server_weight = server_weight
         self._index = bm25s.BM25()
-        corpus = [tokens(tool_document(t)) or ["_"] for t in self.tools]
-        self._index.index(corpus, show_progress=False)
+        if self.tools:
+            self._index.index([tokens(tool_document(t)) or ["_"] for t in self.tools], show_progress=False)
 
     def rank(
         self, query: str, *, k: int = 8, servers: Iterable[str] | None = None, producers: bool = True

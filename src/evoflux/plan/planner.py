@@ -85,14 +85,24 @@ class Planner:
         }
 
     async def plan(
-        self, task: str, tools: Sequence[ToolSpec], *, temperature: float = 0.0, seed: int | None = None
+        self,
+        task: str,
+        tools: Sequence[ToolSpec],
+        *,
+        temperature: float = 0.0,
+        seed: int | None = None,
+        feedback: str | None = None,
     ) -> Plan:
+        """One workflow for `task`; with `feedback` (earlier attempts and their errors) it is a redesign."""
         if not tools:
             raise UserError("no tools to plan with: the servers offer none, or none could be started")
+        messages = planning_messages(task, tools, max_steps=self.max_steps)
+        if feedback:
+            messages[-1] = {"role": "user", "content": f"{messages[-1]['content']}\n\n{feedback}"}
         reply = await self.client.complete_json(
-            planning_messages(task, tools, max_steps=self.max_steps),
+            messages,
             self.schema(tools),
-            purpose=Purpose.PLAN,
+            purpose=Purpose.REDESIGN if feedback else Purpose.PLAN,
             temperature=temperature,
             max_tokens=self.max_tokens,
             seed=seed,

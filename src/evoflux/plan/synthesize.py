@@ -64,7 +64,8 @@ async def synthesize(client: ChatClient, task: str, execution: Execution, *, max
         {"role": "system", "content": INSTRUCTIONS},
         {"role": "user", "content": f"request: {task}\n\nevidence:\n{evidence(execution)}"},
     ]
-    failed = [o.node for o in execution.failures()]
+    tool_ids = {n.id for n in execution.workflow.tool_nodes}
+    failed = [o.node for o in execution.failures() if o.node in tool_ids]
     if failed:
         messages[1]["content"] += (
             f"\n\nSteps {', '.join(failed)} FAILED: their results are unknown. Do not guess them; "

@@ -5,6 +5,7 @@ Pure text rendering of `ToolSpec`s; which tools to show is the retriever's job.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -22,9 +23,8 @@ def type_of(schema: Mapping[str, Any], defs: Mapping[str, Any] | None = None) ->
         target = defs.get(str(schema["$ref"]).rsplit("/", 1)[-1], {})
         return type_of(target, defs)
     if "enum" in schema:
-        values = [str(v) for v in schema["enum"]]
-        shown = "|".join(f'"{v}"' for v in values[:_MAX_ENUM])
-        return shown + ("|…" if len(values) > _MAX_ENUM else "")
+        values = [json.dumps(v, ensure_ascii=False) for v in schema["enum"]]
+        return "|".join(values[:_MAX_ENUM]) + ("|…" if len(values) > _MAX_ENUM else "")
     options = schema.get("anyOf") or schema.get("oneOf")
     if options:
         kinds = [type_of(o, defs) for o in options if o.get("type") != "null"]
@@ -82,7 +82,8 @@ def _deref(schema: Mapping[str, Any], defs: Mapping[str, Any]) -> Mapping[str, A
 def tool_card(tool: ToolSpec, sources: Mapping[str, str] | None = None) -> str:
     """`server:tool(arg*: type, opt: type) -> {fields} - description`; `*` marks a required argument.
 
-    `sources` names, per argument, the tool whose output supplies it (`station_id*: from search_stations`).
+    `sources` names, per argument, the tool whose output supplies it
+    (`station_id*: string (returned by search_stations)`).
     """
     sources = sources or {}
     defs = tool.input_schema.get("$defs") or tool.input_schema.get("definitions") or {}
@@ -94,7 +95,7 @@ def tool_card(tool: ToolSpec, sources: Mapping[str, str] | None = None) -> str:
         shown[name] = kind
         shown_kind = f"same as {twin}" if twin else kind
         if name in sources:
-            shown_kind += f", from {sources[name]}"
+            shown_kind += f" (returned by {sources[name]})"
         args.append(f"{name}{'*' if name in tool.required else ''}: {shown_kind}")
     description = " ".join(tool.description.split())
     if len(description) > _MAX_DESCRIPTION:
