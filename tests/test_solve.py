@@ -311,7 +311,9 @@ class ScriptedClient:
         self.ledger = ledger or UsageLedger()
         self.messages: list[list[dict[str, str]]] = []
 
-    async def complete_json(self, messages, schema, *, purpose, temperature=0.0, max_tokens=1024, seed=None):
+    async def complete_json(
+        self, messages, schema, *, purpose, temperature=0.0, max_tokens=1024, seed=None, deadline_s=None
+    ):
         self.messages.append(list(messages))
         text = self.texts.pop(0)
         parsed = parse_json_text(text, "stop", schema_validator(schema))

@@ -25,6 +25,8 @@ from evoflux.errors import UserError
 from evoflux.examples import example_paths
 from evoflux.execute.outcome import Execution
 from evoflux.llm import LLMError, open_client
+from evoflux.search.budget import Budget
+from evoflux.search.loop import SearchSettings
 from evoflux.solver import SolveResult, Strategy, model_config, solve_with
 from evoflux.workflow.check import check_workflow, has_errors
 from evoflux.workflow.graph import Workflow
@@ -251,10 +253,24 @@ def solve(
     top_k: Annotated[int, typer.Option(help="how many retrieved tools the planner sees")] = 8,
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON result")] = False,
     trace: Annotated[Path | None, typer.Option(help="write the full trace (JSON) into this folder")] = None,
+    max_model_calls: Annotated[int, typer.Option(help="budget: model calls, the answer included")] = Budget.model_calls,
+    max_tokens: Annotated[int, typer.Option(help="budget: prompt + completion tokens")] = Budget.tokens,
+    max_tool_calls: Annotated[int, typer.Option(help="budget: tool calls")] = Budget.tool_calls,
+    max_seconds: Annotated[float, typer.Option(help="budget: wall seconds")] = Budget.seconds,
+    iterations: Annotated[int, typer.Option(help="budget: search iterations")] = Budget.iterations,
+    rule_repair: Annotated[bool, typer.Option(help="ablation: deterministic repair")] = True,
+    model_edits: Annotated[bool, typer.Option(help="ablation: edits proposed by the model")] = True,
+    redesign: Annotated[bool, typer.Option(help="ablation: a fresh plan when the search stalls")] = True,
+    adaptive: Annotated[bool, typer.Option(help="ablation: adaptive exploration")] = True,
+    diversity: Annotated[bool, typer.Option(help="ablation: diversity in selection and pruning")] = True,
 ) -> None:
     """Plan, check, run and answer a task with the configured servers and model."""
     config = resolve_servers_config(servers)
     models = model_config(model, base_url)
+    budget = Budget(max_model_calls, max_tokens, max_tool_calls, max_seconds, iterations)
+    settings = SearchSettings(
+        rule_repair=rule_repair, model_edits=model_edits, redesign=redesign, adaptive=adaptive, diversity=diversity
+    )
 
     async def main() -> SolveResult:
         async with (
@@ -262,7 +278,9 @@ def solve(
             ToolEnvironment(config) as env,
         ):
             with console.status("planning and running…") if not as_json else _nothing():
-                return await solve_with(task, env, client, strategy=strategy, top_k=top_k, servers=server)
+                return await solve_with(
+                    task, env, client, strategy=strategy, top_k=top_k, servers=server, budget=budget, settings=settings
+                )
 
     result = _run(main)
     if trace is not None:

@@ -15,6 +15,7 @@ from evoflux.execute.cache import CallCache
 from evoflux.execute.executor import Executor
 from evoflux.execute.outcome import Execution, NodeOutcome
 from evoflux.workflow.check import Issue, IssueCode, check_workflow
+from evoflux.workflow.edits import VALIDATOR_SERVER, with_validators
 from evoflux.workflow.graph import Workflow
 
 _NEEDS_WHOLE_CATALOG = (IssueCode.UNKNOWN_TOOL, IssueCode.UNKNOWN_SERVER, IssueCode.MISSING_SERVER)
@@ -53,7 +54,7 @@ class ToolEnvironment:
 
     def _tools_changed(self, server: str, tools: tuple[ToolSpec, ...]) -> None:
         self._catalog = self._catalog.with_server(server, tools)
-        self.executor.catalog = self._catalog
+        self.executor.catalog = with_validators(self._catalog)
 
     async def catalog(self, servers: Iterable[str] | None = None) -> ToolCatalog:
         """The catalog of the named servers (default: all), starting those not yet started."""
@@ -64,7 +65,7 @@ class ToolEnvironment:
                 self._catalog.server_version(server) != fresh.server_version(server)
             ):
                 self._catalog = self._catalog.with_server(server, fresh.tools_of(server))
-        self.executor.catalog = self._catalog
+        self.executor.catalog = with_validators(self._catalog)
         return ToolCatalog({s: self._catalog.tools_of(s) for s in wanted if s in self._catalog.servers})
 
     def health(self) -> dict[str, ServerHealth]:
@@ -72,16 +73,16 @@ class ToolEnvironment:
 
     async def catalog_for(self, workflow: Workflow) -> ToolCatalog:
         """Only the servers a workflow names, or every server when a step names none."""
-        named = {n.server for n in workflow.tool_nodes}
+        named = {n.server for n in workflow.tool_nodes} - {VALIDATOR_SERVER}
         if "" in named or not named:
             return await self.catalog()
         return await self.catalog(s for s in self.config.names if s in named)
 
     async def check(self, workflow: Workflow) -> list[Issue]:
-        issues = check_workflow(workflow, await self.catalog_for(workflow))
+        issues = check_workflow(workflow, with_validators(await self.catalog_for(workflow)))
         if any(i.code in _NEEDS_WHOLE_CATALOG for i in issues):
             # A misplaced tool may live on a server the workflow does not name.
-            issues = check_workflow(workflow, await self.catalog())
+            issues = check_workflow(workflow, with_validators(await self.catalog()))
         return issues
 
     async def execute(

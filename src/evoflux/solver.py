@@ -21,13 +21,18 @@ from evoflux.execute.outcome import Execution
 from evoflux.llm import ChatClient, ModelConfig, UsageLedger, open_client
 from evoflux.plan.planner import Plan, Planner
 from evoflux.plan.synthesize import synthesize
+from evoflux.search.budget import Budget
+from evoflux.search.loop import Search, SearchSettings
+from evoflux.search.population import lineage
 from evoflux.workflow.check import Issue, check_workflow
 from evoflux.workflow.graph import Workflow
 
 DEFAULT_MODEL = "local"
+_SYNTHESIS_TOKENS = 1_500  # a synthesis prompt with capped evidence, plus its answer
 
 
 class Strategy(StrEnum):
+    EVOFLUX = "evoflux"
     ZERO_SHOT = "zero-shot"
 
 
@@ -62,6 +67,7 @@ class SolveResult:
     tools_shown: list[str]
     cost: Cost
     error: str | None = None
+    search: dict[str, Any] | None = None
 
     @property
     def executed(self) -> bool:
@@ -80,6 +86,7 @@ class SolveResult:
             "nodes": self.execution.to_trace()["nodes"] if self.execution else [],
             "tools_shown": self.tools_shown,
             "cost": self.cost.__dict__,
+            **({"search": self.search} if self.search else {}),
         }
 
 
@@ -92,6 +99,8 @@ async def solve_with(
     top_k: int = 8,
     servers: Sequence[str] | None = None,
     seed: int | None = None,
+    budget: Budget | None = None,
+    settings: SearchSettings | None = None,
 ) -> SolveResult:
     """Solve `task` with an open environment and client; `servers` narrows (and hints) the tools used."""
     strategy = Strategy(strategy)
@@ -99,30 +108,60 @@ async def solve_with(
     calls_before = len(client.ledger.records)
     catalog = await env.catalog(servers)
     tools = [scored.tool for scored in ToolRetriever(catalog).rank(task, k=top_k, servers=servers)]
-    plan: Plan = await Planner(client).plan(task, tools, seed=seed)
 
-    def finish(answer: str, execution: Execution | None, issues: list[Issue], error: str | None) -> SolveResult:
+    def finish(
+        workflow: Workflow | None,
+        execution: Execution | None,
+        issues: list[Issue],
+        answer: str,
+        error: str | None = None,
+        search: dict[str, Any] | None = None,
+        tool_calls: int | None = None,
+    ) -> SolveResult:
         return SolveResult(
             task=task,
             strategy=strategy.value,
             answer=answer,
-            workflow=plan.workflow,
+            workflow=workflow,
             issues=issues,
             execution=execution,
             tools_shown=[t.key for t in tools],
-            cost=_cost(client.ledger, calls_before, execution, time.perf_counter() - start),
+            cost=_cost(client.ledger, calls_before, tool_calls, execution, time.perf_counter() - start),
             error=error,
+            search=search,
         )
 
+    if strategy is Strategy.EVOFLUX:
+        # The answer is written after the search, inside the same budget.
+        searchable = (budget or Budget()).reserve(model_calls=1, tokens=_SYNTHESIS_TOKENS)
+        search = Search(task, tools, catalog, env, client, budget=searchable, settings=settings)
+        outcome = await search.run()
+        summary = {
+            "stop": outcome.stop_reason,
+            "spent": outcome.spent,
+            "candidates": len(outcome.candidates),
+            "best_fitness": outcome.history,
+        }
+        best = outcome.best
+        if best is None:
+            return finish(None, None, [], "Could not complete: the model wrote no usable workflow.", "no plan", summary)
+        answer = await synthesize(client, task, best.execution) if best.execution else None
+        text = answer.text if answer else "Could not complete: the workflow could not be run within the budget."
+        summary["lineage"] = [str(e) for e in lineage(outcome.candidates, best)]
+        return finish(best.workflow, best.execution, best.issues, text, None, summary, outcome.spent["tool_calls"])
+
+    plan: Plan = await Planner(client).plan(task, tools, seed=seed)
     if plan.workflow is None:
-        return finish(f"Could not complete: {plan.error}", None, [], plan.error)
+        return finish(None, None, [], f"Could not complete: {plan.error}", plan.error)
     issues = check_workflow(plan.workflow, catalog)
     execution = await env.execute(plan.workflow)
     answer = await synthesize(client, task, execution)
-    return finish(answer.text, execution, issues, None)
+    return finish(plan.workflow, execution, issues, answer.text)
 
 
-def _cost(ledger: UsageLedger, first: int, execution: Execution | None, seconds: float) -> Cost:
+def _cost(
+    ledger: UsageLedger, first: int, tool_calls: int | None, execution: Execution | None, seconds: float
+) -> Cost:
     records = ledger.records[first:]
     by_purpose: dict[str, dict[str, int]] = {}
     for record in records:
@@ -134,7 +173,7 @@ def _cost(ledger: UsageLedger, first: int, execution: Execution | None, seconds:
         model_calls=len(records),
         prompt_tokens=sum(r.prompt_tokens for r in records),
         completion_tokens=sum(r.completion_tokens for r in records),
-        tool_calls=execution.tool_calls if execution else 0,
+        tool_calls=tool_calls if tool_calls is not None else (execution.tool_calls if execution else 0),
         seconds=seconds,
         by_purpose=by_purpose,
     )

@@ -93,7 +93,9 @@ class ScriptedClient:
         self.texts = list(texts)
         self.calls: list[dict[str, Any]] = []
 
-    async def complete_json(self, messages, schema, *, purpose, temperature=0.0, max_tokens=1024, seed=None):
+    async def complete_json(
+        self, messages, schema, *, purpose, temperature=0.0, max_tokens=1024, seed=None, deadline_s=None
+    ):
         self.calls.append(
             {
                 "messages": messages,

@@ -197,10 +197,18 @@ async def test_a_failed_step_marks_the_answer_incomplete_and_warns_the_model():
 
 
 @pytest.mark.anyio
-async def test_a_reply_that_is_not_an_answer_object_falls_back_to_its_text():
-    client = ScriptedClient(text=" It is 1443.2 miles [n3]. ", value=["not", "an", "object"])
+async def test_a_reply_that_is_not_an_answer_object_falls_back_to_the_filled_template():
+    client = ScriptedClient(text="fmt.Sprintf(", value=["not", "an", "object"])
     answer = await synthesize(client, TASK, complete())  # type: ignore[arg-type]
-    assert answer.text == "It is 1443.2 miles [n3]." and answer.cited == ("n3",)
+    assert answer.text == "It is 1443.2 mile."
+
+
+@pytest.mark.anyio
+async def test_without_a_template_a_garbled_reply_is_reported_not_passed_on():
+    client = ScriptedClient(text="fmt.Sprintf(", value=None)
+    run = execution(*list(complete().outcomes.values())[:3], failed("answer", NodeStatus.UNRESOLVED_REF, "no field"))
+    answer = await synthesize(client, TASK, run)  # type: ignore[arg-type]
+    assert answer.text.startswith("Could not write an answer") and "fmt.Sprintf" not in answer.text
 
 
 @pytest.mark.anyio

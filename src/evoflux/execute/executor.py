@@ -19,6 +19,7 @@ from evoflux.execute.cache import CacheMode, CallCache, NotRecorded, call_key
 from evoflux.execute.outcome import Execution, NodeOutcome, NodeStatus
 from evoflux.execute.results import cap_value, output_value
 from evoflux.workflow.check import check_arguments
+from evoflux.workflow.edits import VALIDATOR_SERVER, evaluate_validator
 from evoflux.workflow.graph import AnswerNode, Node, ToolNode, Workflow
 from evoflux.workflow.refs import UnresolvedReference, resolve_value
 
@@ -138,6 +139,17 @@ class Executor:
             return NodeOutcome(node.id, NodeStatus.UNRESOLVED_REF, error=str(exc), started=started)
         if isinstance(node, AnswerNode):
             return NodeOutcome(node.id, NodeStatus.OK, output=resolved, started=started, seconds=now() - started)
+        if node.server == VALIDATOR_SERVER:
+            passed, message = evaluate_validator(node.tool, resolved)
+            return NodeOutcome(
+                node.id,
+                NodeStatus.OK if passed else NodeStatus.TOOL_ERROR,
+                output={"ok": passed, "message": message},
+                error=None if passed else message,
+                args=resolved,
+                started=started,
+                seconds=now() - started,
+            )
         rejected = self._rejection(node, resolved)
         if rejected is not None:
             status, error = rejected

@@ -92,6 +92,7 @@ class Planner:
         temperature: float = 0.0,
         seed: int | None = None,
         feedback: str | None = None,
+        deadline_s: float | None = None,
     ) -> Plan:
         """One workflow for `task`; with `feedback` (earlier attempts and their errors) it is a redesign."""
         if not tools:
@@ -106,6 +107,7 @@ class Planner:
             temperature=temperature,
             max_tokens=self.max_tokens,
             seed=seed,
+            deadline_s=deadline_s,
         )
         return read_plan(task, reply, ToolCatalog(_by_server(tools)))
 

@@ -72,10 +72,13 @@ async def synthesize(client: ChatClient, task: str, execution: Execution, *, max
             "answer only what the other steps show, and say what could not be found."
         )
     reply = await client.complete_json(messages, _SCHEMA, purpose=Purpose.SYNTHESIZE, max_tokens=max_tokens)
-    if isinstance(reply.value, dict) and isinstance(reply.value.get("answer"), str):
+    if isinstance(reply.value, dict) and isinstance(reply.value.get("answer"), str) and reply.value["answer"].strip():
         text = reply.value["answer"].strip()
+    elif execution.answer:
+        text = execution.answer  # the planner's template, filled from what ran
     else:
-        text = reply.text.strip()
+        why = reply.failure.detail if reply.failure else "empty answer"
+        text = f"Could not write an answer from the evidence ({why})."
     if failed:
         text = f"(incomplete: step {', '.join(failed)} failed) {text}"
     known = set(execution.workflow.ids)

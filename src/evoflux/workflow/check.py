@@ -5,7 +5,7 @@ Owns tool lookup with suggestions and the graph checks; argument schemas are `sc
 
 from __future__ import annotations
 
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Iterable, Iterator
 
 from evoflux.catalog.tools import ToolCatalog, ToolSpec
@@ -164,7 +164,7 @@ def _nearest_tools(node: ToolNode, catalog: ToolCatalog) -> list[ToolSpec]:
 
 
 def _reference_issues(workflow: Workflow) -> list[Issue]:
-    ancestors = {node.id: _ancestors(workflow, node.id) for node in workflow.nodes}
+    ancestors = {node.id: workflow.upstream(node.id) for node in workflow.nodes}
     issues: list[Issue] = []
     broken_edges: set[tuple[str, str]] = set()
     for node in workflow.nodes:
@@ -210,7 +210,11 @@ def _target_issue(
         return Issue(IssueCode.REF_TO_ANSWER, node.id, arg, message, hint, options)
     if reads and node.id in ancestors[target]:
         options = _before(workflow, ancestors, node)
-        hint = f"reference {options[0]} which runs before this step, or remove the reference"
+        hint = (
+            f"reference {options[0]} which runs before this step, or remove the reference"
+            if options
+            else "remove the reference: no step runs before this one"
+        )
         chain = " -> ".join(_chain(workflow, target, node.id))
         message = f"{node.id} reads {target}, but {target} runs after {node.id} ({chain})"
         return Issue(
@@ -242,30 +246,9 @@ def _cycle_issues(
         yield Issue(IssueCode.CYCLE, cycle[0], "after", message, hint, tuple(cycle[:-1]))
 
 
-def _ancestors(workflow: Workflow, node_id: str) -> set[str]:
-    """Every node `node_id` waits for, directly or transitively (itself only when on a cycle)."""
-    seen: set[str] = set()
-    queue = deque(workflow.dependencies(node_id))
-    while queue:
-        current = queue.popleft()
-        if current not in seen:
-            seen.add(current)
-            queue.extend(workflow.dependencies(current))
-    return seen
-
-
 def _chain(workflow: Workflow, start: str, goal: str) -> list[str]:
-    """The shortest wait chain start -> ... -> goal along dependencies (start == goal gives a cycle)."""
-    queue = deque([[start, d] for d in workflow.dependencies(start)])
-    seen: set[str] = set()
-    while queue:
-        path = queue.popleft()
-        if path[-1] == goal:
-            return path
-        if path[-1] not in seen:
-            seen.add(path[-1])
-            queue.extend([*path, d] for d in workflow.dependencies(path[-1]))
-    return [start, goal]
+    """The shortest wait chain start -> ... -> goal (start == goal gives a cycle); [start, goal] if none."""
+    return workflow.dependency_chain(start, goal) or [start, goal]
 
 
 def _before(workflow: Workflow, ancestors: dict[str, set[str]], node: Node) -> tuple[str, ...]:

@@ -5,6 +5,7 @@ Pure values with no I/O; parsing lives in `parse`, checking in `check`, resolvin
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -170,6 +171,30 @@ class Workflow:
             return ()
         wanted = [ref.node for _, ref in self.refs_of(node)] + list(node.after)
         return tuple(dict.fromkeys(d for d in wanted if d != node_id and d in self._index))  # type: ignore[attr-defined]
+
+    def upstream(self, node_id: str) -> set[str]:
+        """Every node `node_id` waits for, directly or transitively (itself only when on a cycle)."""
+        seen: set[str] = set()
+        queue = deque(self.dependencies(node_id))
+        while queue:
+            current = queue.popleft()
+            if current not in seen:
+                seen.add(current)
+                queue.extend(self.dependencies(current))
+        return seen
+
+    def dependency_chain(self, start: str, goal: str) -> list[str]:
+        """The shortest chain start -> ... -> goal along dependencies ([] when there is none)."""
+        queue = deque([[start, d] for d in self.dependencies(start)])
+        seen: set[str] = set()
+        while queue:
+            path = queue.popleft()
+            if path[-1] == goal:
+                return path
+            if path[-1] not in seen:
+                seen.add(path[-1])
+                queue.extend([*path, d] for d in self.dependencies(path[-1]))
+        return []
 
     def to_json(self) -> dict[str, Any]:
         nodes: list[dict[str, Any]] = []

@@ -1,0 +1,179 @@
+"""Repairs of missing required arguments: bound to an upstream output field that fits, else to a task literal.
+
+Owns choosing the source and refusing ambiguous ones; adding a lookup step when nothing upstream fits is `lookups`'.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from evoflux.catalog.tools import ToolCatalog, ToolSpec
+from evoflux.repair.arguments import top_level_target
+from evoflux.repair.context import Fix, RepairContext
+from evoflux.repair.fields import (
+    FIT_CUTOFF,
+    OutputField,
+    Scored,
+    argument_schema,
+    base_name,
+    clear_winner,
+    name_words,
+    node_fields,
+    rank_fields,
+    readable_nodes,
+)
+from evoflux.repair.task_text import literal_for
+from evoflux.workflow.edits import set_arg, value_fits
+from evoflux.workflow.graph import Ref, ToolNode, Workflow
+from evoflux.workflow.issues import Issue
+
+# Field names that say too little alone, and tool-name words that say nothing about the data.
+_GENERIC_WORDS = frozenset(
+    {
+        "name",
+        "id",
+        "ids",
+        "value",
+        "values",
+        "title",
+        "text",
+        "type",
+        "result",
+        "results",
+        "data",
+        "description",
+        "label",
+        "key",
+        "code",
+        "item",
+        "items",
+        "output",
+        "content",
+    }
+)
+_FILLER = frozenset(
+    {"get", "list", "search", "find", "fetch", "lookup", "by", "of", "the", "a", "an", "or", "its", "e", "g"}
+)
+# Sibling arguments (`city_id_a`/`city_id_b`, `from_x`/`to_x`) take producers in workflow order by this rank.
+_TAG_RANK = {"a": 0, "b": 1, "1": 0, "2": 1, "from": 0, "to": 1, "src": 0, "dst": 1, "source": 0, "target": 1}
+
+
+def bind_missing(
+    workflow: Workflow, issue: Issue, catalog: ToolCatalog, context: RepairContext
+) -> Fix | None:
+    """missing_required_arg: read the value from an upstream output field that clearly fits the argument's
+    name and type; else take the one literal of the right kind the task states (a place, a date, a number
+    with a matching unit, a quoted phrase). Nothing when either source is ambiguous."""
+    target = top_level_target(workflow, issue, catalog)
+    if target is None:
+        return None
+    node, spec, name = target
+    if name in node.args:
+        return None
+    ref = upstream_source(workflow, node, name, spec, catalog, context)
+    if ref is not None:
+        why = f"{name} is required; {ref} is the upstream output that fits it"
+        return set_arg(workflow, node.id, name, ref, reason=why)
+    schema = argument_schema(spec, name)
+    if schema is None:
+        return None
+    literal = literal_for(name, schema, context.task, exclude=used_literals(workflow, node, name))
+    if literal is None or not value_fits(spec, name, literal[0]):
+        return None
+    return set_arg(workflow, node.id, name, literal[0], reason=f"{name} is required; {literal[1]}")
+
+
+def upstream_source(
+    workflow: Workflow,
+    node: ToolNode,
+    name: str,
+    spec: ToolSpec,
+    catalog: ToolCatalog,
+    context: RepairContext,
+) -> Ref | None:
+    """A reference to the upstream output field that clearly fills argument `name` of `node`, or None.
+
+    Fields that only echo the producer's own inputs are left out, and generic names need context (see
+    `_about_the_same`). Sibling arguments with the same base name (`city_id_a`, `city_id_b`) share out the
+    producers in workflow order when there are exactly as many producers as siblings; producers a sibling
+    already reads are left out.
+    """
+    schema = argument_schema(spec, name)
+    siblings = [p for p in spec.properties if p != name and base_name(p) == base_name(name)]
+    taken = {node.args[s].node for s in siblings if isinstance(node.args.get(s), Ref)}
+    fields = [
+        f
+        for other in readable_nodes(workflow, node.id)
+        if other not in taken
+        for f in node_fields(workflow, other, catalog, context)
+        if not _echo(workflow, f) and _about_the_same(workflow, f, name, schema)
+    ]
+    ranked = rank_fields(fields, name, schema, spec.input_schema)
+    best = clear_winner(ranked)
+    if best is not None:
+        return Ref(best.node, best.path)
+    return _shared_out(workflow, node, name, siblings, ranked)
+
+
+def _about_the_same(
+    workflow: Workflow, field: OutputField, name: str, schema: Mapping[str, Any] | None
+) -> bool:
+    """When the field or the argument has a generic name (`name`, `id`, `value`...), the field fits only if what
+    it belongs to (its own other words, its step's tool, the keys above it) shares a word with the argument's
+    name or description: a city's `name`, not a country's or a `capital_name`, for "City name"."""
+    if not (set(name_words(field.name)) <= _GENERIC_WORDS or set(name_words(name)) <= _GENERIC_WORDS):
+        return True
+    producer = workflow.node(field.node)
+    owner = set(name_words(producer.tool if isinstance(producer, ToolNode) else ""))
+    owner |= {w for key in field.path if isinstance(key, str) for w in name_words(key)}
+    wanted = set(name_words(name)) | set(name_words(str((schema or {}).get("description") or "")))
+    return bool(_stems(owner - _GENERIC_WORDS - _FILLER) & _stems(wanted - _GENERIC_WORDS - _FILLER))
+
+
+def _stems(found: set[str]) -> set[str]:
+    return {w[:-1] if w.endswith("s") and len(w) > 3 else w for w in found}
+
+
+def _echo(workflow: Workflow, field: OutputField) -> bool:
+    """Whether a field just repeats one of its step's own inputs (`get_timezone(city=...)` -> `city`)."""
+    producer = workflow.node(field.node)
+    return isinstance(producer, ToolNode) and base_name(field.name) in {base_name(a) for a in producer.args}
+
+
+def _shared_out(
+    workflow: Workflow, node: ToolNode, name: str, siblings: list[str], ranked: list[Scored]
+) -> Ref | None:
+    open_siblings = [s for s in siblings if s not in node.args]
+    if not open_siblings:
+        return None
+    group = sorted([name, *open_siblings], key=_sibling_rank)
+    top = ranked[0].score if ranked else 0.0
+    best_per_node: dict[str, OutputField] = {}
+    for scored in ranked:
+        if scored.score >= top - 1e-9 and scored.field.node not in best_per_node:
+            best_per_node[scored.field.node] = scored.field
+    if top < FIT_CUTOFF or len(best_per_node) != len(group):
+        return None
+    order = [i for i in workflow.ids if i in best_per_node]
+    chosen = best_per_node[order[group.index(name)]]
+    return Ref(chosen.node, chosen.path)
+
+
+def _sibling_rank(name: str) -> tuple[int, str]:
+    tag = name_words(name)[-1] if name_words(name) else ""
+    return _TAG_RANK.get(tag, 2), name
+
+
+def used_literals(workflow: Workflow, node: ToolNode, name: str) -> list[Any]:
+    """Literals a task value should not be reused for: this call's other arguments, and what other calls of
+    the same tool already give this argument."""
+    used = [v for k, v in node.args.items() if k != name and _plain(v)]
+    for other in workflow.tool_nodes:
+        if other.id != node.id and other.tool_key == node.tool_key and _plain(other.args.get(name)):
+            used.append(other.args[name])
+    return used
+
+
+def _plain(value: Any) -> bool:
+    return isinstance(value, str | int | float) and not isinstance(value, bool)

@@ -1,0 +1,149 @@
+"""Fitness in tiers that needs no judge: valid, executed share, whole run, answer grounded, then cost.
+
+Reads a checked and executed candidate; never runs anything and never sees reference answers.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+from evoflux.execute.outcome import Execution, NodeOutcome
+from evoflux.workflow.check import Issue, has_errors
+from evoflux.workflow.graph import AnswerNode, ToolNode, Workflow
+
+_QUOTED = re.compile(r"'([^']{2,80})'|\"([^\"]{2,80})\"")
+_WORD = re.compile(r"[A-Za-z][\w-]*")
+# Capitalised words that are not names a tool must see.
+_COMMON = frozenset({"i", "i'm", "what", "which", "who", "how", "when", "where", "is", "are", "the", "a", "an", "and", "or", "if", "my", "our", "please", "can", "could", "would", "will", "do", "does"})
+
+# Text that servers return as a "successful" result while reporting a failure.
+_ERROR_TEXT = re.compile(
+    r"^\s*(error|failed|failure|exception|invalid|not found|no results?|unknown|cannot|could not)\b", re.I
+)
+
+
+@dataclass(frozen=True, order=True)
+class Fitness:
+    """Compared as a tuple: every tier outranks all below it."""
+
+    valid: bool
+    ok_share: float
+    executed: bool
+    grounded: bool
+    covered: float
+    flow: float
+    fewer_calls: int
+    shorter_path: int
+
+    @property
+    def value(self) -> float:
+        """A scalar in [0, 1] that grows with every tier, for measuring absolute improvement."""
+        return round(
+            0.1 * self.valid
+            + 0.35 * self.ok_share
+            + 0.2 * self.executed
+            + 0.15 * self.grounded
+            + 0.1 * self.covered
+            + 0.1 * self.flow,
+            4,
+        )
+
+    @property
+    def complete(self) -> bool:
+        """Good enough to stop: everything ran, the answer is built from what ran, the request's names are used."""
+        return self.executed and self.grounded and self.covered >= 1.0
+
+
+def looks_failed(outcome: NodeOutcome) -> bool:
+    """An `ok` result whose content is an error message, or empty."""
+    if not outcome.ok:
+        return True
+    value = outcome.output
+    if value is None or value == "" or value == [] or value == {}:
+        return True
+    text = value if isinstance(value, str) else json.dumps(value, default=str)[:200]
+    return isinstance(value, str) and bool(_ERROR_TEXT.match(text))
+
+
+def salient_terms(task: str) -> set[str]:
+    """Names the request gives: quoted phrases and capitalised words that do not start a sentence."""
+    quoted = {q.strip().lower() for pair in _QUOTED.findall(task) for q in pair if q.strip()}
+    names = set()
+    for sentence in re.split(r"(?<=[.?!])\s+", task):
+        words = _WORD.findall(sentence)
+        names |= {w.lower() for w in words[1:] if w[0].isupper() and w.lower() not in _COMMON}
+    return quoted | names
+
+
+def coverage(task: str, workflow: Workflow, execution: Execution | None) -> float:
+    """Share of the request's names found in the workflow's arguments or in what its steps returned."""
+    terms = salient_terms(task)
+    if not terms:
+        return 1.0
+    seen = [json.dumps(n.args, default=str) for n in workflow.tool_nodes]
+    if execution is not None:
+        seen += [json.dumps(o.output, default=str) for o in execution.outcomes.values() if o.ok]
+    haystack = " ".join(seen).lower()
+    return round(sum(term in haystack for term in terms) / len(terms), 4)
+
+
+def score(workflow: Workflow, issues: list[Issue], execution: Execution | None, task: str = "") -> Fitness:
+    tools = workflow.tool_nodes
+    calls = len(tools)
+    depth = _critical_path(workflow)
+    covered = coverage(task, workflow, execution)
+    if execution is None or not tools:
+        return Fitness(not has_errors(issues) and bool(tools), 0.0, False, False, covered, 0.0, -calls, -depth)
+    good = {n.id for n in tools if not looks_failed(execution.outcomes[n.id])}
+    answer = workflow.answer
+    grounded = _grounded(answer, execution, good)
+    return Fitness(
+        valid=not has_errors(issues),
+        ok_share=round(len(good) / calls, 4),
+        executed=execution.ok and len(good) == calls,
+        grounded=grounded,
+        covered=covered,
+        flow=_flow(workflow, good, answer),
+        fewer_calls=-calls,
+        shorter_path=-depth,
+    )
+
+
+def _grounded(answer: AnswerNode | None, execution: Execution, good: set[str]) -> bool:
+    """The answer node rendered, and it reads at least one step that truly succeeded."""
+    if answer is None or not execution.outcomes[answer.id].ok:
+        return False
+    return any(ref.node in good for ref in answer.text.refs)
+
+
+def _flow(workflow: Workflow, good: set[str], answer: AnswerNode | None) -> float:
+    """Share of successful steps whose output reaches the answer, less a penalty for repeated calls."""
+    if not good:
+        return 0.0
+    reaching = workflow.upstream(answer.id) if answer is not None else set()
+    useful = len(good & reaching) / len(good)
+    signatures = [
+        json.dumps([n.server, n.tool, n.args], sort_keys=True, default=str) for n in workflow.tool_nodes
+    ]
+    repeated = len(signatures) - len(set(signatures))
+    return round(max(0.0, useful - 0.25 * repeated), 4)
+
+
+def _critical_path(workflow: Workflow) -> int:
+    """Tool steps on the longest dependency chain (0 for a cyclic graph's unreachable part)."""
+    memo: dict[str, int] = {}
+
+    def depth(node_id: str, trail: frozenset[str]) -> int:
+        if node_id in memo:
+            return memo[node_id]
+        if node_id in trail:
+            return 0
+        node = workflow.node(node_id)
+        own = 1 if isinstance(node, ToolNode) else 0
+        result = own + max((depth(d, trail | {node_id}) for d in workflow.dependencies(node_id)), default=0)
+        memo[node_id] = result
+        return result
+
+    return max((depth(n.id, frozenset()) for n in workflow.nodes), default=0)

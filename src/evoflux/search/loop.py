@@ -1,0 +1,265 @@
+"""The evolutionary repair loop: plan a population, run it, repair and edit the strongest, stop when done.
+
+Children come from rules first, model edits second, random exploration with an adaptive chance, and a
+fresh redesign when the search stalls; every model call, tool call and second is held to the budget.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import anyio
+
+from evoflux.catalog.tools import ToolCatalog, ToolSpec
+from evoflux.environment import ToolEnvironment
+from evoflux.llm import ChatClient, LLMError
+from evoflux.plan.edits import EditProposer
+from evoflux.plan.planner import Planner
+from evoflux.repair import repair_workflow
+from evoflux.search.budget import Budget, BudgetMeter
+from evoflux.search.fitness import score
+from evoflux.search.intensity import AdaptiveIntensity
+from evoflux.search.operators import apply_proposed, explore
+from evoflux.search.population import Candidate, distance, prune, signature, tournament
+from evoflux.workflow.check import check_workflow
+from evoflux.workflow.edits import Edit, with_validators
+from evoflux.workflow.graph import Workflow
+
+# Rough token cost of one planning or edit call, to keep the next call inside the token budget.
+_PLAN_TOKENS = 1_600
+_EDIT_TOKENS = 2_000
+_NOVEL = 0.34  # structural distance at which a worse child still earns a place, for diversity
+
+
+@dataclass(frozen=True)
+class SearchSettings:
+    """The search's shape and its ablation switches; defaults suit a 1.5B model on a CPU."""
+
+    population: int = 6
+    initial: int = 2
+    temperature: float = 0.7
+    stall_for_redesign: int = 2
+    rule_repair: bool = True
+    model_edits: bool = True
+    redesign: bool = True
+    adaptive: bool = True
+    diversity: bool = True
+    seed: int = 0
+
+
+@dataclass
+class SearchOutcome:
+    best: Candidate | None
+    candidates: list[Candidate]
+    stop_reason: str
+    spent: dict[str, float]
+    history: list[float] = field(default_factory=list)
+
+
+class Search:
+    """One task's search over workflows made of `tools`, run in `env`, planned and edited by `client`."""
+
+    def __init__(
+        self,
+        task: str,
+        tools: Sequence[ToolSpec],
+        catalog: ToolCatalog,
+        env: ToolEnvironment,
+        client: ChatClient,
+        *,
+        budget: Budget | None = None,
+        settings: SearchSettings | None = None,
+        on_candidate: Callable[[Candidate], None] | None = None,
+        initial: Sequence[Workflow] = (),
+    ):
+        """`initial` workflows (e.g. a user's file) join the first population next to the planner's."""
+        self.task = task
+        self.tools = list(tools)
+        self.catalog = catalog
+        self.env = env
+        self.settings = settings or SearchSettings()
+        self.meter = BudgetMeter(budget or Budget(), client.ledger)
+        self.planner = Planner(client)
+        self.proposer = EditProposer(client)
+        self.intensity = AdaptiveIntensity(enabled=self.settings.adaptive)
+        self.rng = random.Random(self.settings.seed)
+        self.on_candidate = on_candidate
+        self.candidates: list[Candidate] = []
+        self._seen: set[str] = set()
+        self._given = list(initial)
+
+    # ------------------------------------------------------------ evaluation
+
+    async def _evaluate(
+        self, workflow: Workflow, origin: str, parent: Candidate | None, edits: Sequence[Edit]
+    ) -> Candidate | None:
+        """Check and run a new workflow; None when it was seen before or the budget has no room."""
+        key = signature(workflow)
+        if key in self._seen:
+            return None
+        self._seen.add(key)
+        issues = check_workflow(workflow, with_validators(self.catalog))
+        execution = None
+        if self.meter.can_execute(len(workflow.tool_nodes)):
+            execution = await self.env.execute(workflow)
+            self.meter.tool_calls += execution.tool_calls
+        candidate = Candidate(
+            id=f"c{len(self.candidates) + 1}",
+            workflow=workflow,
+            issues=issues,
+            execution=execution,
+            fitness=score(workflow, issues, execution, self.task),
+            origin=origin,
+            iteration=self.meter.iterations,
+            parent=parent.id if parent else None,
+            edits=tuple(edits),
+        )
+        self.candidates.append(candidate)
+        if self.on_candidate is not None:
+            self.on_candidate(candidate)
+        return candidate
+
+    async def _evaluate_all(
+        self, items: Sequence[tuple[Workflow, str, Candidate | None, Sequence[Edit]]]
+    ) -> list[Candidate]:
+        """Evaluate independent workflows concurrently."""
+        results: list[Candidate | None] = [None] * len(items)
+
+        async def one(index: int) -> None:
+            results[index] = await self._evaluate(*items[index])
+
+        async with anyio.create_task_group() as group:
+            for index in range(len(items)):
+                group.start_soon(one, index)
+        return [c for c in results if c is not None]
+
+    def _repaired(self, workflow: Workflow, candidate: Candidate | None = None) -> tuple[Workflow, tuple[Edit, ...]]:
+        if not self.settings.rule_repair:
+            return workflow, ()
+        repair = repair_workflow(
+            workflow,
+            self.catalog,
+            task=self.task,
+            issues=candidate.issues if candidate else None,
+            execution=candidate.execution if candidate else None,
+        )
+        return repair.workflow, repair.edits
+
+    # ------------------------------------------------------------ producing workflows
+
+    async def _plan(self, temperature: float, seed: int, feedback: str | None = None) -> Workflow | None:
+        if not self.meter.can_call_model(_PLAN_TOKENS):
+            return None
+        try:
+            plan = await self.planner.plan(
+                self.task,
+                self.tools,
+                temperature=temperature,
+                seed=seed,
+                feedback=feedback,
+                deadline_s=self.meter.seconds_left(),
+            )
+        except LLMError:
+            return None  # counted in the ledger; the search goes on with what it has
+        return plan.workflow
+
+    async def _initial(self) -> list[Candidate]:
+        planned: list[tuple[Workflow, str]] = [(workflow, "given") for workflow in self._given]
+        for index in range(self.settings.initial):
+            temperature = 0.0 if index == 0 else self.settings.temperature
+            workflow = await self._plan(temperature, self.settings.seed + index)
+            if workflow is not None:
+                planned.append((workflow, "plan"))
+        firsts = await self._evaluate_all([(workflow, origin, None, ()) for workflow, origin in planned])
+        repairs = []
+        for first in firsts:
+            repaired, edits = self._repaired(first.workflow, first)
+            if edits:
+                repairs.append((repaired, "repair", first, edits))
+        return firsts + await self._evaluate_all(repairs)
+
+    async def _child(self, parent: Candidate) -> tuple[Workflow, str, Candidate | None, Sequence[Edit]] | None:
+        """Rules first; then a random exploration edit with the adaptive chance; else a model edit."""
+        repaired, edits = self._repaired(parent.workflow, parent)
+        if edits and signature(repaired) not in self._seen:
+            return repaired, "repair", parent, edits
+        if self.rng.random() < self.intensity.exploration or not self.settings.model_edits:
+            explored = explore(parent.workflow, self.catalog, self.tools, self.rng)
+            if explored is not None:
+                return explored[0], "explore", parent, (explored[1],)
+        if not self.settings.model_edits or not self.meter.can_call_model(_EDIT_TOKENS):
+            return None
+        try:
+            proposed, _ = await self.proposer.propose(
+                self.task,
+                self.tools,
+                parent.workflow,
+                parent.problems(),
+                seed=self.rng.randrange(1 << 30),
+                deadline_s=self.meter.seconds_left(),
+            )
+        except LLMError:
+            return None
+        edited, applied = apply_proposed(parent.workflow, proposed, self.catalog)
+        if not applied:
+            return None
+        repaired, repairs = self._repaired(edited)
+        return repaired, "edit", parent, (*applied, *repairs)
+
+    def _feedback(self, population: Sequence[Candidate]) -> str:
+        best, worst = population[0], population[-1]
+        lines = ["Earlier plans for this request failed. Write a DIFFERENT plan that avoids these errors."]
+        for label, candidate in (("best so far", best), ("worst", worst)):
+            steps = "; ".join(f"{n.id}={n.tool_key}" for n in candidate.workflow.tool_nodes)
+            lines.append(f"{label}: {steps}")
+            lines += [f"  - {p}" for p in candidate.problems(4)]
+        return "\n".join(lines)
+
+    # ------------------------------------------------------------ the loop
+
+    async def run(self) -> SearchOutcome:
+        population = prune(await self._initial(), self.settings.population, diversity=self.settings.diversity)
+        history = [population[0].fitness.value] if population else []
+        while population and not population[0].fitness.complete:
+            if not self.meter.can_iterate():
+                break
+            self.meter.iterations += 1
+            before = population[0].fitness.value
+            children = []
+            for _ in range(min(len(population), 2)):
+                made = await self._child(tournament(population, self.rng))
+                if made is not None:
+                    children.append(made)
+            if self.settings.redesign and self.intensity.stalled >= self.settings.stall_for_redesign:
+                fresh = await self._plan(self.settings.temperature, self.rng.randrange(1 << 30), self._feedback(population))
+                if fresh is not None:
+                    children.append((fresh, "redesign", None, ()))
+                    self.intensity.stalled = 0
+            evaluated = await self._evaluate_all(children)
+            population = prune(
+                population + [c for c in evaluated if self._accept(c, population)],
+                self.settings.population,
+                diversity=self.settings.diversity,
+            )
+            self.intensity.observe(before, population[0].fitness.value)
+            history.append(population[0].fitness.value)
+            if self.meter.exhausted() and self.meter.exhausted() != "iterations":
+                break
+        reason = "solved" if population and population[0].fitness.complete else (self.meter.exhausted() or "stalled")
+        return SearchOutcome(
+            best=population[0] if population else None,
+            candidates=self.candidates,
+            stop_reason=reason,
+            spent=self.meter.spent(),
+            history=history,
+        )
+
+    def _accept(self, child: Candidate, population: Sequence[Candidate]) -> bool:
+        """Keep a child that is no worse than its parent, or (with diversity on) unlike everyone kept."""
+        parent = next((c for c in self.candidates if c.id == child.parent), None)
+        if parent is None or child.fitness >= parent.fitness:
+            return True
+        return self.settings.diversity and min(distance(child.workflow, c.workflow) for c in population) >= _NOVEL
+

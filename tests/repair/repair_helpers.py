@@ -1,0 +1,90 @@
+"""Helpers for repair tests: bundled servers in-process, building workflows, asserting soundness."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from evoflux.catalog.config import InProcessServer, ServersConfig
+from evoflux.catalog.tools import ToolCatalog, ToolSpec
+from evoflux.execute.outcome import Execution, NodeOutcome, NodeStatus
+from evoflux.repair import Repair, repair_workflow
+from evoflux.servers import BUNDLED_SERVERS
+from evoflux.workflow import Issue, IssueCode, check_workflow, parse_workflow
+from evoflux.workflow.edits import EditOp, graph_problems, with_validators
+from evoflux.workflow.graph import Workflow
+
+GRAPH_CODES = {
+    IssueCode.REF_MISSING_NODE,
+    IssueCode.REF_TO_ANSWER,
+    IssueCode.REF_SELF,
+    IssueCode.REF_DOWNSTREAM,
+    IssueCode.CYCLE,
+    IssueCode.DUPLICATE_ID,
+}
+
+
+def bundled_config(*names: str) -> ServersConfig:
+    """The bundled servers (all, or those named), run in this process."""
+    chosen = names or tuple(BUNDLED_SERVERS)
+    return ServersConfig.of(
+        *(InProcessServer(n, importlib.import_module(BUNDLED_SERVERS[n]).build_server) for n in chosen)
+    )
+
+
+def flow(catalog: ToolCatalog, *nodes: dict[str, Any], task: str = "") -> Workflow:
+    return parse_workflow({"task": task, "nodes": list(nodes)}, catalog=catalog)
+
+
+def repaired(catalog: ToolCatalog, *nodes: dict[str, Any], task: str = "", **kwargs: Any) -> Repair:
+    """Repair a workflow and assert the graph is sound afterwards."""
+    result = repair_workflow(flow(catalog, *nodes, task=task), catalog, **kwargs)
+    assert_sound(result.workflow, catalog)
+    return result
+
+
+def assert_sound(workflow: Workflow, catalog: ToolCatalog) -> None:
+    issues = [i for i in check_workflow(workflow, with_validators(catalog)) if i.code in GRAPH_CODES]
+    assert issues == [], issues
+    assert graph_problems(workflow) == {}
+
+
+def errors(result: Repair, code: IssueCode | None = None) -> list[Issue]:
+    return [i for i in result.remaining if i.severity == "error" and (code is None or i.code == code)]
+
+
+def ops(result: Repair) -> list[EditOp]:
+    return [edit.op for edit in result.edits]
+
+
+def executed(workflow: Workflow, **outcomes: tuple[NodeStatus, Any]) -> Execution:
+    """An execution of `workflow` with the given (status, output-or-error) per node; others are ok with {}."""
+    results = {}
+    for node_id in workflow.ids:
+        status, payload = outcomes.get(node_id, (NodeStatus.OK, {}))
+        ok = status is NodeStatus.OK
+        results[node_id] = NodeOutcome(
+            node_id, status, output=payload if ok else None, error=None if ok else payload
+        )
+    return Execution(workflow, results, wall_seconds=0.0, tool_calls=len(results))
+
+
+def spec(
+    server: str,
+    name: str,
+    properties: dict[str, Any],
+    required: tuple[str, ...] = (),
+    *,
+    output: dict[str, Any] | None = None,
+    annotations: dict[str, Any] | None = None,
+    **schema: Any,
+) -> ToolSpec:
+    input_schema = {"type": "object", "properties": properties, "required": list(required), **schema}
+    return ToolSpec(server, name, f"{name} on {server}", input_schema, output, annotations or {})
+
+
+def catalog_of(*specs: ToolSpec) -> ToolCatalog:
+    servers: dict[str, list[ToolSpec]] = {}
+    for one in specs:
+        servers.setdefault(one.server, []).append(one)
+    return ToolCatalog(servers)

@@ -1,0 +1,138 @@
+"""Fitness tiers, adaptive intensity, budget metering, structural distance and diversity pruning."""
+
+from __future__ import annotations
+
+import random
+
+from evoflux.execute.outcome import Execution, NodeOutcome, NodeStatus
+from evoflux.llm import CallRecord, Purpose, UsageLedger
+from evoflux.search.budget import Budget, BudgetMeter
+from evoflux.search.fitness import Fitness, looks_failed, score
+from evoflux.search.intensity import AdaptiveIntensity
+from evoflux.search.population import Candidate, distance, prune, signature, tournament
+from evoflux.workflow.check import Issue, IssueCode
+from evoflux.workflow.parse import parse_workflow
+
+CHAIN = {
+    "nodes": [
+        {"id": "n1", "tool": "geo:search_cities", "args": {"name": "Lisbon"}},
+        {"id": "n2", "tool": "geo:get_city", "args": {"city_id": "$n1.cities[0].city_id"}},
+        {"id": "answer", "answer": "{n2.name} has {n2.population} people"},
+    ]
+}
+
+
+def run(workflow, statuses: dict[str, str], outputs: dict[str, object] | None = None) -> Execution:
+    outputs = outputs or {}
+    outcomes = {
+        node: NodeOutcome(node, NodeStatus(status), output=outputs.get(node, {"v": 1}) if status == "ok" else None)
+        for node, status in statuses.items()
+    }
+    return Execution(workflow=workflow, outcomes=outcomes, wall_seconds=0.1, tool_calls=len(statuses) - 1)
+
+
+def test_fitness_tiers_order_partial_full_and_grounded_runs():
+    wf = parse_workflow(CHAIN)
+    error = Issue(IssueCode.ARG_TYPE, "n2", "city_id", "wrong type", "fix it")
+    nothing = score(wf, [error], None)
+    partial = score(wf, [], run(wf, {"n1": "ok", "n2": "tool_error", "answer": "skipped"}))
+    full = score(wf, [], run(wf, {"n1": "ok", "n2": "ok", "answer": "ok"}))
+    assert nothing < partial < full
+    assert not partial.executed and partial.ok_share == 0.5
+    assert full.complete and full.value > partial.value > nothing.value
+
+    ungrounded = parse_workflow({**CHAIN, "nodes": [*CHAIN["nodes"][:2], {"id": "answer", "answer": "Lisbon is big"}]})
+    fitness = score(ungrounded, [], run(ungrounded, {"n1": "ok", "n2": "ok", "answer": "ok"}))
+    assert fitness.executed and not fitness.grounded and not fitness.complete
+    assert fitness < full
+
+
+def test_error_text_returned_as_success_does_not_count_as_executed():
+    wf = parse_workflow(CHAIN)
+    fooled = run(wf, {"n1": "ok", "n2": "ok", "answer": "ok"}, {"n2": "Error: city not found"})
+    assert looks_failed(fooled.outcomes["n2"]) and not looks_failed(fooled.outcomes["n1"])
+    fitness = score(wf, [], fooled)
+    assert not fitness.executed and fitness.ok_share == 0.5
+
+
+def test_fewer_calls_break_ties_and_repeated_calls_cost_flow():
+    twice = parse_workflow(
+        {
+            "nodes": [
+                {"id": "n1", "tool": "geo:search_cities", "args": {"name": "Lisbon"}},
+                {"id": "n2", "tool": "geo:search_cities", "args": {"name": "Lisbon"}},
+                {"id": "answer", "answer": "{n1.cities} {n2.cities}"},
+            ]
+        }
+    )
+    once = parse_workflow({"nodes": [CHAIN["nodes"][0], {"id": "answer", "answer": "{n1.cities}"}]})
+    a = score(twice, [], run(twice, {"n1": "ok", "n2": "ok", "answer": "ok"}))
+    b = score(once, [], run(once, {"n1": "ok", "answer": "ok"}))
+    assert b > a and b.flow > a.flow
+
+
+def test_intensity_rises_while_stalled_and_falls_after_real_improvement():
+    intensity = AdaptiveIntensity()
+    start = intensity.exploration
+    for _ in range(10):
+        intensity.observe(0.5, 0.5)
+    stalled = intensity.exploration
+    assert stalled > start + 0.05 and intensity.stalled == 10
+    intensity.observe(0.5, 0.8)
+    assert intensity.exploration < stalled - 0.1 and intensity.stalled == 0
+    assert AdaptiveIntensity(enabled=False).exploration == AdaptiveIntensity(enabled=False, energy=50).exploration
+
+
+def test_budget_meter_counts_model_calls_tokens_and_tool_calls_since_it_started():
+    ledger = UsageLedger()
+    ledger.record(CallRecord(Purpose.PLAN, "m", 500, 50, 1.0))  # before the meter: not ours
+    meter = BudgetMeter(Budget(model_calls=2, tokens=1_000, tool_calls=5), ledger)
+    assert meter.can_call_model(900) and not meter.can_call_model(1_001)
+    ledger.record(CallRecord(Purpose.PLAN, "m", 600, 100, 1.0))
+    assert meter.model_calls == 1 and meter.tokens == 700
+    assert not meter.can_call_model(400)
+    meter.tool_calls = 4
+    assert meter.can_execute(1) and not meter.can_execute(2)
+    ledger.record(CallRecord(Purpose.EDIT, "m", 100, 10, 1.0))
+    assert meter.exhausted() == "model calls"
+
+
+def candidate(cid: str, workflow, value_ok: float) -> Candidate:
+    fitness = Fitness(True, value_ok, value_ok == 1.0, value_ok == 1.0, 1.0, value_ok, -len(workflow.tool_nodes), -1)
+    return Candidate(cid, workflow, [], None, fitness, "plan", 0)
+
+
+def test_distance_is_structural_and_pruning_keeps_the_best_and_a_different_one():
+    a = parse_workflow(CHAIN)
+    same_shape = parse_workflow({**CHAIN, "nodes": [{**CHAIN["nodes"][0], "args": {"name": "Porto"}}, *CHAIN["nodes"][1:]]})
+    other = parse_workflow(
+        {"nodes": [{"id": "n1", "tool": "weather:search_stations", "args": {"city": "Lisbon"}}, {"id": "answer", "answer": "{n1}"}]}
+    )
+    assert distance(a, same_shape) == 0.0 and signature(a) != signature(same_shape)
+    assert distance(a, other) == 1.0
+    population = [candidate("c1", a, 0.5), candidate("c2", same_shape, 0.45), candidate("c3", other, 0.4)]
+    assert [c.id for c in prune(population, 2)] == ["c1", "c3"]
+    assert [c.id for c in prune(population, 2, diversity=False)] == ["c1", "c2"]
+
+
+def test_tournament_returns_the_fitter_of_those_drawn():
+    wf = parse_workflow(CHAIN)
+    population = [candidate(f"c{i}", wf, i / 10) for i in range(6)]
+    rng = random.Random(3)
+    winners = {tournament(population, rng, size=6).id for _ in range(5)}
+    assert winners == {"c5"}
+
+
+def test_coverage_asks_that_the_requests_names_reach_the_workflow():
+    from evoflux.search.fitness import coverage, salient_terms
+
+    task = "How far is Lisbon from the capital of Germany, in miles?"
+    assert salient_terms(task) == {"lisbon", "germany"}
+    wrong = parse_workflow(
+        {"nodes": [{"id": "n1", "tool": "geo:get_country", "args": {"country_code": "DE"}}, {"id": "answer", "answer": "{n1.name}"}]}
+    )
+    done = run(wrong, {"n1": "ok", "answer": "ok"}, {"n1": {"name": "Germany", "capital_name": "Berlin"}})
+    assert coverage(task, wrong, done) == 0.5
+    fitness = score(wrong, [], done, task)
+    assert fitness.executed and fitness.grounded and not fitness.complete
+    assert salient_terms("Is the book 'The Quiet Algorithm' at the Central branch?") >= {"the quiet algorithm", "central"}
