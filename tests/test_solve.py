@@ -544,4 +544,4 @@ def test_solve_command_with_the_real_local_model(clean_env: Path) -> None:
     assert data["nodes"] and all(n["status"] for n in data["nodes"])
     assert all(key.startswith("weather:") for key in data["tools_shown"]) and len(data["tools_shown"]) == 4
     assert (result.exit_code == 0) is data["executed"]
-    assert json.loads((clean_env / "trace" / "solve.json").read_text())["task"] == data["task"]
+    assert json.loads((clean_env / "trace" / "result.json").read_text())["task"] == data["task"]

@@ -17,7 +17,7 @@ import typer
 from rich.console import Console
 from rich.live import Live
 
-from evoflux import display
+from evoflux import display, trace_view
 from evoflux.catalog.config import resolve_servers_config
 from evoflux.catalog.tools import ToolCatalog
 from evoflux.environment import ToolEnvironment
@@ -27,6 +27,7 @@ from evoflux.execute.outcome import Execution
 from evoflux.llm import LLMError, open_client
 from evoflux.search.budget import Budget
 from evoflux.search.loop import SearchSettings
+from evoflux.search.trace import TraceWriter, load_trace, write_summary
 from evoflux.solver import SolveResult, Strategy, model_config, solve_with
 from evoflux.workflow.check import check_workflow, has_errors
 from evoflux.workflow.graph import Workflow
@@ -37,6 +38,8 @@ DEMO_TASK = "What is the temperature right now in Oslo, in Fahrenheit?"
 app = typer.Typer(help="Plan, check, run and repair MCP tool workflows.", no_args_is_help=True)
 servers_app = typer.Typer(help="Inspect the configured MCP servers.", no_args_is_help=True)
 app.add_typer(servers_app, name="servers")
+trace_app = typer.Typer(help="Read a trace folder written by `solve --trace`.", no_args_is_help=True)
+app.add_typer(trace_app, name="trace")
 
 console = Console()
 errors = Console(stderr=True)
@@ -252,7 +255,10 @@ def solve(
     server: Annotated[list[str] | None, typer.Option(help="use only these servers (repeatable)")] = None,
     top_k: Annotated[int, typer.Option(help="how many retrieved tools the planner sees")] = 8,
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON result")] = False,
-    trace: Annotated[Path | None, typer.Option(help="write the full trace (JSON) into this folder")] = None,
+    trace: Annotated[
+        Path | None,
+        typer.Option(help="write every scored candidate (candidates.jsonl) and the result (result.json) here"),
+    ] = None,
     max_model_calls: Annotated[int, typer.Option(help="budget: model calls, the answer included")] = Budget.model_calls,
     max_tokens: Annotated[int, typer.Option(help="budget: prompt + completion tokens")] = Budget.tokens,
     max_tool_calls: Annotated[int, typer.Option(help="budget: tool calls")] = Budget.tool_calls,
@@ -272,6 +278,8 @@ def solve(
         rule_repair=rule_repair, model_edits=model_edits, redesign=redesign, adaptive=adaptive, diversity=diversity
     )
 
+    writer = TraceWriter(trace) if trace is not None and strategy is Strategy.EVOFLUX else None
+
     async def main() -> SolveResult:
         async with (
             open_client(models, progress=_assembly_progress(), model_path=model_path) as client,
@@ -279,19 +287,49 @@ def solve(
         ):
             with console.status("planning and running…") if not as_json else _nothing():
                 return await solve_with(
-                    task, env, client, strategy=strategy, top_k=top_k, servers=server, budget=budget, settings=settings
+                    task,
+                    env,
+                    client,
+                    strategy=strategy,
+                    top_k=top_k,
+                    servers=server,
+                    budget=budget,
+                    settings=settings,
+                    on_candidate=writer,
                 )
 
     result = _run(main)
     if trace is not None:
-        trace.mkdir(parents=True, exist_ok=True)
-        (trace / "solve.json").write_text(json.dumps(result.to_json(), indent=2, default=str))
+        write_summary(trace, result.to_json())
     if as_json:
         display.print_json(console, result.to_json())
     else:
         display.print_solve(console, result)
     if not result.executed:
         raise typer.Exit(1)
+
+
+@trace_app.command("show")
+@_user_errors
+def trace_show(folder: Annotated[Path, typer.Argument(help="trace folder written by `solve --trace`")]) -> None:
+    """Print the winner's lineage (origins, fitness, the edits and the failures they fixed) and its workflow."""
+    trace_view.print_trace(console, load_trace(folder))
+
+
+@trace_app.command("html")
+@_user_errors
+def trace_html(
+    folder: Annotated[Path, typer.Argument(help="trace folder written by `solve --trace`")],
+    out: Annotated[Path | None, typer.Option(help="HTML file to write (default: FOLDER/trace.html)")] = None,
+) -> None:
+    """Write one self-contained HTML page: the candidate tree and every candidate's graph, edits and errors."""
+    page = trace_view.trace_html(load_trace(folder))
+    target = out or folder / "trace.html"
+    try:
+        target.write_text(page, encoding="utf-8")
+    except OSError as exc:
+        raise UserError(f"cannot write {target}: {exc.strerror}") from None
+    console.print(f"wrote {target}", highlight=False)
 
 
 def _assembly_progress() -> Callable[[Any], None]:

@@ -6,7 +6,7 @@ The async core takes an open tool environment and model client; `solve` is the s
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -14,6 +14,9 @@ from typing import Any
 
 import anyio
 
+from evoflux.baselines.best_of_n import best_of_n
+from evoflux.baselines.react import react
+from evoflux.baselines.replan import replan
 from evoflux.catalog.config import resolve_servers_config
 from evoflux.catalog.retrieval import ToolRetriever
 from evoflux.environment import ToolEnvironment
@@ -23,7 +26,7 @@ from evoflux.plan.planner import Plan, Planner
 from evoflux.plan.synthesize import synthesize
 from evoflux.search.budget import Budget
 from evoflux.search.loop import Search, SearchSettings
-from evoflux.search.population import lineage
+from evoflux.search.population import Candidate, lineage
 from evoflux.workflow.check import Issue, check_workflow
 from evoflux.workflow.graph import Workflow
 
@@ -34,6 +37,12 @@ _SYNTHESIS_TOKENS = 1_500  # a synthesis prompt with capped evidence, plus its a
 class Strategy(StrEnum):
     EVOFLUX = "evoflux"
     ZERO_SHOT = "zero-shot"
+    REPLAN = "replan"
+    BEST_OF_N = "best-of-n"
+    REACT = "react"
+
+
+_BASELINES = {Strategy.REPLAN: replan, Strategy.BEST_OF_N: best_of_n, Strategy.REACT: react}
 
 
 @dataclass(frozen=True)
@@ -101,8 +110,12 @@ async def solve_with(
     seed: int | None = None,
     budget: Budget | None = None,
     settings: SearchSettings | None = None,
+    on_candidate: Callable[[Candidate], None] | None = None,
 ) -> SolveResult:
-    """Solve `task` with an open environment and client; `servers` narrows (and hints) the tools used."""
+    """Solve `task` with an open environment and client; `servers` narrows (and hints) the tools used.
+
+    `on_candidate` sees every workflow the evoflux search scores, as soon as it is scored.
+    """
     strategy = Strategy(strategy)
     start = time.perf_counter()
     calls_before = len(client.ledger.records)
@@ -134,7 +147,9 @@ async def solve_with(
     if strategy is Strategy.EVOFLUX:
         # The answer is written after the search, inside the same budget.
         searchable = (budget or Budget()).reserve(model_calls=1, tokens=_SYNTHESIS_TOKENS)
-        search = Search(task, tools, catalog, env, client, budget=searchable, settings=settings)
+        search = Search(
+            task, tools, catalog, env, client, budget=searchable, settings=settings, on_candidate=on_candidate
+        )
         outcome = await search.run()
         summary = {
             "stop": outcome.stop_reason,
@@ -149,6 +164,10 @@ async def solve_with(
         text = answer.text if answer else "Could not complete: the workflow could not be run within the budget."
         summary["lineage"] = [str(e) for e in lineage(outcome.candidates, best)]
         return finish(best.workflow, best.execution, best.issues, text, None, summary, outcome.spent["tool_calls"])
+
+    if strategy in _BASELINES:
+        run = await _BASELINES[strategy](task, tools, catalog, env, client, budget=budget or Budget(), seed=seed or 0)
+        return finish(run.workflow, run.execution, run.issues, run.answer, run.error, run.summary, run.tool_calls)
 
     plan: Plan = await Planner(client).plan(task, tools, seed=seed)
     if plan.workflow is None:
