@@ -161,10 +161,15 @@ def fix_reference_paths(
     node = workflow.node(node_id)
     if node is None or workflow.ids.count(node_id) > 1:
         return None
+    outputs = context.outputs(workflow)
     for where, ref in workflow.refs_of(node):
         if not ref.path or ref.node == node_id or path_exists(workflow, ref, catalog, context) is not False:
             continue
         arg = where if isinstance(node, ToolNode) else None
+        if arg is None and isinstance(outputs.get(ref.node), str):
+            # A text-only tool has no fields: the answer quotes its whole text.
+            why = f"{ref.node} returned text, not fields; the answer quotes it whole"
+            return rewire(workflow, node.id, None, Ref(ref.node), old=ref, reason=why)
         consumer, schema = _consumer(workflow, node, arg, catalog)
         fields = node_fields(workflow, ref.node, catalog, context)
         best = clear_winner(_rank_paths(fields, ref.path, consumer, schema))
