@@ -156,10 +156,12 @@ async def solve_with(
             "spent": outcome.spent,
             "candidates": len(outcome.candidates),
             "best_fitness": outcome.history,
+            "model_errors": outcome.model_errors,
         }
         best = outcome.best
         if best is None:
-            return finish(None, None, [], "Could not complete: the model wrote no usable workflow.", "no plan", summary)
+            why = outcome.model_errors[-1] if outcome.model_errors else "the model wrote no usable workflow"
+            return finish(None, None, [], f"Could not complete: {why}", why, summary)
         answer = await synthesize(client, task, best.execution) if best.execution else None
         text = answer.text if answer else "Could not complete: the workflow could not be run within the budget."
         summary["lineage"] = [str(e) for e in lineage(outcome.candidates, best)]

@@ -79,3 +79,14 @@ async def test_iterations_are_bounded_and_recorded():
     assert run.meter.iterations <= 2
     assert not outcome.best.fitness.complete and outcome.stop_reason in ("iterations", "stalled")
     assert len(outcome.history) == run.meter.iterations + 1
+
+
+async def test_a_model_that_cannot_be_reached_ends_the_search_with_its_reason():
+    unreachable = ChatClient(ModelConfig(model="none", base_url="http://127.0.0.1:9/v1", max_retries=0))
+    async with ToolEnvironment(bundled()) as env:
+        catalog = await env.catalog(["weather"])
+        run = Search(TASK, list(catalog.tools_of("weather")), catalog, env, unreachable, settings=SearchSettings(initial=2))
+        outcome = await run.run()
+    assert outcome.best is None and outcome.candidates == []
+    assert len(outcome.model_errors) == 2 and all("127.0.0.1:9" in e for e in outcome.model_errors)
+    assert run.meter.model_calls == 2  # failed calls still count against the budget

@@ -134,6 +134,13 @@ def _digits(node_id: str) -> str:
 # ---------------------------------------------------------------- paths
 
 
+def _output_schema(workflow: Workflow, node_id: str, catalog: ToolCatalog) -> Mapping[str, Any] | None:
+    """The output schema of a tool step's tool, when it declares one."""
+    target = workflow.node(node_id)
+    spec = catalog.get(target.server, target.tool) if isinstance(target, ToolNode) else None
+    return spec.output_schema if spec is not None and spec.output_schema else None
+
+
 def path_exists(workflow: Workflow, ref: Ref, catalog: ToolCatalog, context: RepairContext) -> bool | None:
     """Whether `ref` resolves: against the executed output when there is one, else the output schema;
     None when neither says."""
@@ -144,11 +151,10 @@ def path_exists(workflow: Workflow, ref: Ref, catalog: ToolCatalog, context: Rep
         except UnresolvedReference:
             return False
         return True
-    target = workflow.node(ref.node)
-    spec = catalog.get(target.server, target.tool) if isinstance(target, ToolNode) else None
-    if spec is None or not spec.output_schema:
+    schema = _output_schema(workflow, ref.node, catalog)
+    if schema is None:
         return None
-    found = schema_at(spec.output_schema, ref.path)
+    found = schema_at(schema, ref.path)
     return None if found == {} and ref.path else found is not None
 
 
@@ -260,11 +266,10 @@ def _is_container(
             return isinstance(resolve_ref(ref, outputs), Mapping | list)
         except UnresolvedReference:
             return False
-    target = workflow.node(ref.node)
-    spec = catalog.get(target.server, target.tool) if isinstance(target, ToolNode) else None
-    if spec is None or not spec.output_schema:
+    schema = _output_schema(workflow, ref.node, catalog)
+    if schema is None:
         return False
-    found = schema_at(spec.output_schema, ref.path)
+    found = schema_at(schema, ref.path)
     if not found or not inner:
         return False
     return bool(schema_types(found) & {"object", "array"}) or "properties" in found

@@ -56,6 +56,7 @@ class SearchOutcome:
     stop_reason: str
     spent: dict[str, float]
     history: list[float] = field(default_factory=list)
+    model_errors: list[str] = field(default_factory=list)
 
 
 class Search:
@@ -89,6 +90,7 @@ class Search:
         self.candidates: list[Candidate] = []
         self._seen: set[str] = set()
         self._given = list(initial)
+        self.model_errors: list[str] = []  # failed model calls, in order; the ledger counts them too
 
     # ------------------------------------------------------------ evaluation
 
@@ -161,8 +163,9 @@ class Search:
                 feedback=feedback,
                 deadline_s=self.meter.seconds_left(),
             )
-        except LLMError:
-            return None  # counted in the ledger; the search goes on with what it has
+        except LLMError as exc:
+            self.model_errors.append(str(exc).splitlines()[0])  # the search goes on with what it has
+            return None
         return plan.workflow
 
     async def _initial(self) -> list[Candidate]:
@@ -200,7 +203,8 @@ class Search:
                 seed=self.rng.randrange(1 << 30),
                 deadline_s=self.meter.seconds_left(),
             )
-        except LLMError:
+        except LLMError as exc:
+            self.model_errors.append(str(exc).splitlines()[0])
             return None
         edited, applied = apply_proposed(parent.workflow, proposed, self.catalog)
         if not applied:
@@ -254,6 +258,7 @@ class Search:
             stop_reason=reason,
             spent=self.meter.spent(),
             history=history,
+            model_errors=self.model_errors,
         )
 
     def _accept(self, child: Candidate, population: Sequence[Candidate]) -> bool:
