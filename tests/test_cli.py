@@ -51,7 +51,11 @@ def test_run_writes_a_trace_per_workflow(tmp_path: Path):
 
 def test_check_reports_issues_with_fixes_and_exit_code_1(workflow_file):
     path = workflow_file(
-        {"nodes": [{"id": "n1", "tool": "units:convert_lenght", "args": {"value": 3, "from_unit": "kilometers"}}]}
+        {
+            "nodes": [
+                {"id": "n1", "tool": "units:convert_lenght", "args": {"value": 3, "from_unit": "kilometers"}}
+            ]
+        }
     )
     result = invoke("check", str(path))
     assert result.exit_code == 1
@@ -59,7 +63,9 @@ def test_check_reports_issues_with_fixes_and_exit_code_1(workflow_file):
 
 
 def test_a_failing_node_gives_exit_code_1_and_its_error(workflow_file):
-    path = workflow_file({"nodes": [{"id": "n1", "tool": "weather:get_station", "args": {"station_id": "WX-ZZZ-99"}}]})
+    path = workflow_file(
+        {"nodes": [{"id": "n1", "tool": "weather:get_station", "args": {"station_id": "WX-ZZZ-99"}}]}
+    )
     result = invoke("run", str(path), "--json")
     assert result.exit_code == 1
     node = json.loads(result.output)["nodes"]["n1"]

@@ -86,45 +86,46 @@ class Recorded:
 
 
 RECORDED = {
-    # Looked the station up, then asked current_conditions for an enum value it does not take.
+    # Looked the station up, then read its conditions in imperial units.
     "oslo": Recorded(
-        tools=('weather:search_stations', 'weather:current_conditions'),
-        statuses={'n1': 'ok', 'n2': 'schema_rejected', 'answer': 'skipped'},
-        issues=(('arg_enum', 'n2'),),
-        answer='(incomplete: step n2 failed) The temperature right now in Oslo is not available in Fahrenheit.',
-        purposes={'plan': 1, 'synthesize': 1},
-        tool_calls=1,
-        executed=False,
-    ),
-    # Ran end to end, but from the wrong cities: executable is not the same as correct.
-    "lisbon": Recorded(
-        tools=('geo:get_country', 'geo:nearest_cities', 'geo:distance_between'),
-        statuses={'n1': 'ok', 'n2': 'ok', 'n3': 'ok', 'answer': 'ok'},
+        tools=("weather:search_stations", "weather:current_conditions"),
+        statuses={"n1": "ok", "n2": "ok", "answer": "ok"},
         issues=(),
-        answer='158.6 miles',
-        purposes={'plan': 1, 'synthesize': 1},
-        tool_calls=3,
-        executed=True,
-    ),
-    # Read the price but never converted EUR to USD; the answer states EUR as dollars.
-    "shop": Recorded(
-        tools=('shop:search_products', 'shop:get_product'),
-        statuses={'n1': 'ok', 'n2': 'ok', 'answer': 'ok'},
-        issues=(),
-        answer='The price of the Barista Pro 2 Espresso Machine in US dollars is 649.0',
-        purposes={'plan': 1, 'synthesize': 1},
+        answer="29.6 Fahrenheit",
+        purposes={"plan": 1, "synthesize": 1},
         tool_calls=2,
         executed=True,
     ),
-    # Called get_book without its required isbn; the rest was skipped.
-    "library": Recorded(
-        tools=('library:get_book', 'library:list_branches', 'library:check_availability'),
-        statuses={'n1': 'schema_rejected', 'n2': 'ok', 'n3': 'skipped', 'answer': 'ok'},
-        issues=(('missing_required_arg', 'n1'),),
-        answer="(incomplete: step n1 failed) No, the book 'The Quiet Algorithm' is not available at the Central Library branch.",
-        purposes={'plan': 1, 'synthesize': 1},
-        tool_calls=1,
+    # Passed city names where get_city wants ids: both calls rejected before they were sent, so no
+    # evidence and no synthesize call.
+    "lisbon": Recorded(
+        tools=("geo:get_city", "geo:get_city", "geo:distance_between"),
+        statuses={"n1": "schema_rejected", "n2": "schema_rejected", "n3": "skipped", "answer": "skipped"},
+        issues=(("arg_pattern", "n1"), ("arg_pattern", "n2")),
+        answer="Could not complete: no tool step succeeded, so there is no evidence to answer from.",
+        purposes={"plan": 1},
+        tool_calls=0,
         executed=False,
+    ),
+    # Read the price but never converted EUR to USD; the answer states EUR as dollars.
+    "shop": Recorded(
+        tools=("shop:search_products", "shop:get_product"),
+        statuses={"n1": "ok", "n2": "ok", "answer": "ok"},
+        issues=(),
+        answer="The price of the Barista Pro 2 Espresso Machine in US dollars is 649.0",
+        purposes={"plan": 1, "synthesize": 1},
+        tool_calls=2,
+        executed=True,
+    ),
+    # Found the book but never asked the branch: executable, and the "yes" is not grounded in a check.
+    "library": Recorded(
+        tools=("library:search_books", "library:get_book"),
+        statuses={"n1": "ok", "n2": "ok", "answer": "ok"},
+        issues=(),
+        answer="Yes, the book 'The Quiet Algorithm' is available at the Central Library branch.",
+        purposes={"plan": 1, "synthesize": 1},
+        tool_calls=2,
+        executed=True,
     ),
 }
 
@@ -183,7 +184,7 @@ async def test_record_solve_cassette() -> None:
     async with open_client(config) as client:
         for task in TASKS.values():
             async with ToolEnvironment(bundled_config()) as env:  # fresh servers per task, as on replay
-                result = await solve_with(task, env, client, seed=SEED)
+                result = await solve_with(task, env, client, seed=SEED, strategy="zero-shot")
             print(json.dumps(result.to_json(), indent=2))
     assert all(cassette_entries(task) for task in TASKS.values())
 
@@ -205,7 +206,7 @@ async def replay(task: str) -> tuple[SolveResult, UsageLedger]:
     async with open_client(config, ledger=ledger) as client, ToolEnvironment(bundled_config()) as env:
         assert client.config.base_url is None  # replay never starts the local model
         try:
-            return await solve_with(task, env, client, seed=SEED), ledger
+            return await solve_with(task, env, client, seed=SEED, strategy="zero-shot"), ledger
         except CassetteMiss as exc:
             pytest.fail(
                 f"the cassette is stale: {exc.message}\nRe-record it (see the tests/test_solve.py docstring)."
@@ -277,19 +278,13 @@ async def test_replayed_result_json_is_serializable_and_has_no_secrets(name: str
 
 @needs_cassette
 @pytest.mark.anyio
-async def test_a_run_with_a_failed_step_is_marked_incomplete() -> None:
-    result, _ = await replay(TASKS["library"])
-    assert result.answer.startswith("(incomplete: step n1 failed) ")
-    assert result.execution is not None and [o.node for o in result.execution.failures()] == ["n1"]
-
-
-@needs_cassette
-@pytest.mark.anyio
 async def test_replay_of_an_unrecorded_task_fails_instead_of_calling_a_model() -> None:
     config = ModelConfig(model="local", cassette_path=CASSETTE, cassette_mode=CassetteMode.REPLAY)
     async with open_client(config) as client, ToolEnvironment(bundled_config()) as env:
         with pytest.raises(CassetteMiss, match="no recorded response for this plan request"):
-            await solve_with("What is the weather forecast for Bergen?", env, client, seed=SEED)
+            await solve_with(
+                "What is the weather forecast for Bergen?", env, client, seed=SEED, strategy="zero-shot"
+            )
 
 
 def test_replay_without_a_cassette_is_a_clear_error(tmp_path: Path) -> None:
@@ -340,7 +335,7 @@ def plan_text(*steps: dict[str, Any], answer: str = "Done.") -> str:
 async def test_prose_instead_of_a_plan_answers_could_not_complete_and_runs_nothing() -> None:
     client = ScriptedClient("I would search for the city first and then compute the distance.")
     async with ToolEnvironment(bundled_config("geo")) as env:
-        result = await solve_with(TASKS["lisbon"], env, client)  # type: ignore[arg-type]
+        result = await solve_with(TASKS["lisbon"], env, client, strategy="zero-shot")  # type: ignore[arg-type]
     assert result.workflow is None and result.execution is None and not result.executed
     assert result.error is not None and "not a workflow" in result.error
     assert result.answer == f"Could not complete: {result.error}"
@@ -368,7 +363,7 @@ async def test_a_good_plan_runs_and_is_answered_with_both_calls_counted() -> Non
     )
     client = ScriptedClient(plan, json.dumps({"answer": "About {n3} miles [n3]."}))
     async with ToolEnvironment(bundled_config("geo")) as env:
-        result = await solve_with(TASKS["lisbon"], env, client, servers=["geo"])  # type: ignore[arg-type]
+        result = await solve_with(TASKS["lisbon"], env, client, servers=["geo"], strategy="zero-shot")  # type: ignore[arg-type]
     assert result.executed and result.issues == []
     assert all(key.startswith("geo:") for key in result.tools_shown)
     assert result.execution is not None and result.execution.tool_calls == result.cost.tool_calls == 3
@@ -379,13 +374,28 @@ async def test_a_good_plan_runs_and_is_answered_with_both_calls_counted() -> Non
 
 
 @pytest.mark.anyio
+async def test_a_run_with_a_failed_step_is_marked_incomplete() -> None:
+    plan = plan_text(
+        {"id": "n1", "tool": "geo:get_city", "args": {"city_id": "CTY-9999"}},
+        {"id": "n2", "tool": "geo:search_cities", "args": {"name": "Berlin"}},
+        answer="{n2.cities[0].name}",
+    )
+    client = ScriptedClient(plan, json.dumps({"answer": "Berlin is known [n2]; Lisbon is not."}))
+    async with ToolEnvironment(bundled_config("geo")) as env:
+        result = await solve_with(TASKS["lisbon"], env, client, servers=["geo"], strategy="zero-shot")  # type: ignore[arg-type]
+    assert result.execution is not None and [o.node for o in result.execution.failures()] == ["n1"]
+    assert result.answer == "(incomplete: step n1 failed) Berlin is known [n2]; Lisbon is not."
+    assert "Steps n1 FAILED" in client.messages[1][1]["content"]
+
+
+@pytest.mark.anyio
 async def test_cost_counts_only_this_solves_calls_on_a_shared_ledger() -> None:
     ledger = UsageLedger()
     ledger.record(CallRecord("plan", "earlier", 5000, 500, 1.0))  # type: ignore[arg-type]
     client = ScriptedClient("no plan here", "still no plan", ledger=ledger)
     async with ToolEnvironment(bundled_config("geo")) as env:
-        first = await solve_with("Find Lisbon", env, client)  # type: ignore[arg-type]
-        second = await solve_with("Find Berlin", env, client)  # type: ignore[arg-type]
+        first = await solve_with("Find Lisbon", env, client, strategy="zero-shot")  # type: ignore[arg-type]
+        second = await solve_with("Find Berlin", env, client, strategy="zero-shot")  # type: ignore[arg-type]
     for result in (first, second):
         assert (result.cost.model_calls, result.cost.prompt_tokens, result.cost.completion_tokens) == (
             1,
@@ -404,7 +414,7 @@ async def test_a_plan_with_a_failing_and_a_working_step_is_incomplete() -> None:
     )
     client = ScriptedClient(plan, json.dumps({"answer": "Lisbon is CTY-0001 [n1]."}))
     async with ToolEnvironment(bundled_config("geo")) as env:
-        result = await solve_with("Where are Lisbon and city 9999?", env, client)  # type: ignore[arg-type]
+        result = await solve_with("Where are Lisbon and city 9999?", env, client, strategy="zero-shot")  # type: ignore[arg-type]
     assert result.execution is not None
     assert {n: o.status.value for n, o in result.execution.outcomes.items()} == {
         "n1": "ok",
@@ -422,7 +432,7 @@ async def test_servers_without_tools_are_a_user_error() -> None:
     raised: Exception | None = None
     async with ToolEnvironment(empty) as env:
         try:
-            await solve_with("anything", env, client)  # type: ignore[arg-type]
+            await solve_with("anything", env, client, strategy="zero-shot")  # type: ignore[arg-type]
         except Exception as exc:
             raised = exc
     assert isinstance(raised, UserError), repr(raised)
@@ -533,6 +543,10 @@ def test_solve_command_with_the_real_local_model(clean_env: Path) -> None:
             "weather",
             "--top-k",
             "4",
+            "--max-model-calls",
+            "4",
+            "--max-seconds",
+            "120",
             "--trace",
             str(clean_env / "trace"),
         ],

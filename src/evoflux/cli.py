@@ -18,13 +18,16 @@ from rich.console import Console
 from rich.live import Live
 
 from evoflux import display, trace_view
-from evoflux.catalog.config import resolve_servers_config
+from evoflux.bench.mcpbench import OFFLINE_SERVERS, McpBenchOptions, load_mcpbench
+from evoflux.bench.runner import BenchPlan, StrategySpec, prepare_out, run_local
+from evoflux.bench.tasks import BUNDLED_SUITE, Task, load_tasks
+from evoflux.catalog.config import ServersConfig, resolve_servers_config
 from evoflux.catalog.tools import ToolCatalog
 from evoflux.environment import ToolEnvironment
 from evoflux.errors import UserError
 from evoflux.examples import example_paths
 from evoflux.execute.outcome import Execution
-from evoflux.llm import LLMError, open_client
+from evoflux.llm import LLMError, ModelConfig, open_client
 from evoflux.search.budget import Budget
 from evoflux.search.loop import SearchSettings
 from evoflux.search.trace import TraceWriter, load_trace, write_summary
@@ -53,6 +56,18 @@ ServersOption = Annotated[
     ),
 ]
 TimeoutOption = Annotated[float, typer.Option(help="seconds allowed for each tool call")]
+ModelOption = Annotated[
+    str | None,
+    typer.Option(help="model name; 'local' (default without a base URL) or 'local-0.5b' run embedded"),
+]
+BaseUrlOption = Annotated[str | None, typer.Option(help="OpenAI-compatible endpoint (or $EVOFLUX_BASE_URL)")]
+ModelPathOption = Annotated[Path | None, typer.Option(help="GGUF file for the local model")]
+MaxModelCalls = Annotated[int, typer.Option(help="budget: model calls, the answer included")]
+MaxTokens = Annotated[int, typer.Option(help="budget: prompt + completion tokens")]
+MaxToolCalls = Annotated[int, typer.Option(help="budget: tool calls")]
+MaxSeconds = Annotated[float, typer.Option(help="budget: wall seconds")]
+Iterations = Annotated[int, typer.Option(help="budget: search iterations")]
+TopK = Annotated[int, typer.Option(help="how many retrieved tools the planner sees")]
 
 T = TypeVar("T")
 
@@ -184,7 +199,9 @@ def check(
 def run(
     workflows: Annotated[list[Path], typer.Argument(help="workflow JSON files")],
     servers: ServersOption = None,
-    trace: Annotated[Path | None, typer.Option(help="write each execution trace (JSON) into this folder")] = None,
+    trace: Annotated[
+        Path | None, typer.Option(help="write each execution trace (JSON) into this folder")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print only the JSON results")] = False,
     timeout: TimeoutOption = 30.0,
 ) -> None:
@@ -201,13 +218,17 @@ def run(
     if trace is not None:
         trace.mkdir(parents=True, exist_ok=True)
         for (path, _), execution in zip(flows, executions, strict=True):
-            (trace / f"{path.stem}.trace.json").write_text(json.dumps(execution.to_trace(), indent=2, default=str))
+            (trace / f"{path.stem}.trace.json").write_text(
+                json.dumps(execution.to_trace(), indent=2, default=str)
+            )
     display.print_json(console, results[0] if len(results) == 1 else results)
     if not all(e.ok for e in executions):
         raise typer.Exit(1)
 
 
-async def _execute_all(env: ToolEnvironment, flows: list[tuple[Path, Workflow]], live: bool) -> list[Execution]:
+async def _execute_all(
+    env: ToolEnvironment, flows: list[tuple[Path, Workflow]], live: bool
+) -> list[Execution]:
     """Run each workflow in turn; when `live`, show its issues, a live node table and its answer."""
     executions = []
     for path, flow in flows:
@@ -234,7 +255,11 @@ def _result(path: Path, execution: Execution) -> dict[str, Any]:
         "wall_seconds": round(execution.wall_seconds, 3),
         "tool_calls": execution.tool_calls,
         "nodes": {
-            node: ({"status": o.status.value, "output": o.output} if o.ok else {"status": o.status.value, "error": o.error})
+            node: (
+                {"status": o.status.value, "output": o.output}
+                if o.ok
+                else {"status": o.status.value, "error": o.error}
+            )
             for node, o in execution.outcomes.items()
         },
     }
@@ -245,25 +270,26 @@ def _result(path: Path, execution: Execution) -> dict[str, Any]:
 def solve(
     task: Annotated[str, typer.Argument(help="what you want done, in your own words")],
     servers: ServersOption = None,
-    model: Annotated[
-        str | None,
-        typer.Option(help="model name; 'local' (default without a base URL) or 'local-0.5b' run embedded"),
-    ] = None,
-    base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible endpoint (or $EVOFLUX_BASE_URL)")] = None,
-    model_path: Annotated[Path | None, typer.Option(help="GGUF file for the local model")] = None,
-    strategy: Annotated[Strategy, typer.Option(help="how to search for a working workflow")] = Strategy.ZERO_SHOT,
+    model: ModelOption = None,
+    base_url: BaseUrlOption = None,
+    model_path: ModelPathOption = None,
+    strategy: Annotated[
+        Strategy, typer.Option(help="how to search for a working workflow")
+    ] = Strategy.EVOFLUX,
     server: Annotated[list[str] | None, typer.Option(help="use only these servers (repeatable)")] = None,
-    top_k: Annotated[int, typer.Option(help="how many retrieved tools the planner sees")] = 8,
+    top_k: TopK = 8,
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON result")] = False,
     trace: Annotated[
         Path | None,
-        typer.Option(help="write every scored candidate (candidates.jsonl) and the result (result.json) here"),
+        typer.Option(
+            help="write every scored candidate (candidates.jsonl) and the result (result.json) here"
+        ),
     ] = None,
-    max_model_calls: Annotated[int, typer.Option(help="budget: model calls, the answer included")] = Budget.model_calls,
-    max_tokens: Annotated[int, typer.Option(help="budget: prompt + completion tokens")] = Budget.tokens,
-    max_tool_calls: Annotated[int, typer.Option(help="budget: tool calls")] = Budget.tool_calls,
-    max_seconds: Annotated[float, typer.Option(help="budget: wall seconds")] = Budget.seconds,
-    iterations: Annotated[int, typer.Option(help="budget: search iterations")] = Budget.iterations,
+    max_model_calls: MaxModelCalls = Budget.model_calls,
+    max_tokens: MaxTokens = Budget.tokens,
+    max_tool_calls: MaxToolCalls = Budget.tool_calls,
+    max_seconds: MaxSeconds = Budget.seconds,
+    iterations: Iterations = Budget.iterations,
     rule_repair: Annotated[bool, typer.Option(help="ablation: deterministic repair")] = True,
     model_edits: Annotated[bool, typer.Option(help="ablation: edits proposed by the model")] = True,
     redesign: Annotated[bool, typer.Option(help="ablation: a fresh plan when the search stalls")] = True,
@@ -275,7 +301,11 @@ def solve(
     models = model_config(model, base_url)
     budget = Budget(max_model_calls, max_tokens, max_tool_calls, max_seconds, iterations)
     settings = SearchSettings(
-        rule_repair=rule_repair, model_edits=model_edits, redesign=redesign, adaptive=adaptive, diversity=diversity
+        rule_repair=rule_repair,
+        model_edits=model_edits,
+        redesign=redesign,
+        adaptive=adaptive,
+        diversity=diversity,
     )
 
     writer = TraceWriter(trace) if trace is not None and strategy is Strategy.EVOFLUX else None
@@ -311,7 +341,9 @@ def solve(
 
 @trace_app.command("show")
 @_user_errors
-def trace_show(folder: Annotated[Path, typer.Argument(help="trace folder written by `solve --trace`")]) -> None:
+def trace_show(
+    folder: Annotated[Path, typer.Argument(help="trace folder written by `solve --trace`")],
+) -> None:
     """Print the winner's lineage (origins, fitness, the edits and the failures they fixed) and its workflow."""
     trace_view.print_trace(console, load_trace(folder))
 
@@ -332,6 +364,190 @@ def trace_html(
     console.print(f"wrote {target}", highlight=False)
 
 
+@app.command()
+@_user_errors
+def bench(
+    out: Annotated[Path, typer.Option(help="run folder: run.json, journal.jsonl, later report.md")],
+    tasks: Annotated[Path | None, typer.Option(help="JSONL task file (default: the bundled suite)")] = None,
+    mcpbench: Annotated[
+        Path | None, typer.Option(help="an MCP-Bench checkout: its task files and mcp_servers/commands.json")
+    ] = None,
+    description: Annotated[
+        str, typer.Option(help="MCP-Bench: 'fuzzy' (as MCP-Bench) or 'concrete' requests")
+    ] = "fuzzy",
+    distraction: Annotated[bool, typer.Option(help="MCP-Bench: add each task's distraction servers")] = False,
+    allow: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="MCP-Bench: only tasks using these servers (repeatable; 'offline' = the six offline ones)"
+        ),
+    ] = None,
+    python: Annotated[str | None, typer.Option(help="MCP-Bench: Python that runs its servers")] = None,
+    node: Annotated[str | None, typer.Option(help="MCP-Bench: node that runs its servers")] = None,
+    servers: ServersOption = None,
+    strategies: Annotated[
+        str,
+        typer.Option(help="comma-separated: evoflux, zero-shot, replan, best-of-n, react, evoflux-no-<part>"),
+    ] = "evoflux,zero-shot",
+    seeds: Annotated[int, typer.Option(help="repeat every task with seeds 0..N-1")] = 1,
+    task: Annotated[list[str] | None, typer.Option(help="only these task ids (repeatable)")] = None,
+    limit: Annotated[int | None, typer.Option(help="only the first N tasks")] = None,
+    concurrency: Annotated[int, typer.Option(help="tasks solved at the same time")] = 1,
+    resume: Annotated[bool, typer.Option(help="continue the run in --out, skipping finished tasks")] = False,
+    retry_failed: Annotated[
+        bool,
+        typer.Option(help="with --resume: run again the tasks the harness failed (a server down, a crash)"),
+    ] = False,
+    backend: Annotated[str, typer.Option(help="'local' (asyncio) or 'ray' (extra ray)")] = "local",
+    ray_address: Annotated[
+        str | None, typer.Option(help="an existing Ray cluster (default: start one)")
+    ] = None,
+    isolate: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="servers started fresh per task (repeatable; 'auto': those with side effects; 'all')"
+        ),
+    ] = None,
+    model: ModelOption = None,
+    base_url: BaseUrlOption = None,
+    model_path: ModelPathOption = None,
+    judge_model: Annotated[
+        str | None,
+        typer.Option(
+            help="also score each result on MCP-Bench's six dimensions with this model ('local' works)"
+        ),
+    ] = None,
+    judge_base_url: Annotated[
+        str | None, typer.Option(help="OpenAI-compatible endpoint of the judge")
+    ] = None,
+    top_k: TopK = 8,
+    timeout: TimeoutOption = 30.0,
+    max_model_calls: MaxModelCalls = Budget.model_calls,
+    max_tokens: MaxTokens = Budget.tokens,
+    max_tool_calls: MaxToolCalls = Budget.tool_calls,
+    max_seconds: MaxSeconds = Budget.seconds,
+    iterations: Iterations = Budget.iterations,
+) -> None:
+    """Solve a task suite with several strategies at the same budget; every result is journaled at once."""
+    if backend not in ("local", "ray"):
+        raise UserError(f"unknown backend {backend!r}; use 'local' or 'ray'")
+    suite, config, source = _bench_suite(
+        tasks, mcpbench, servers, description, distraction, allow, python, node
+    )
+    if task:
+        missing = sorted(set(task) - {t.id for t in suite})
+        if missing:
+            raise UserError(f"unknown task id {', '.join(missing)} in {source}")
+        suite = [t for t in suite if t.id in set(task)]
+    suite = suite[:limit] if limit is not None else suite
+    specs = [StrategySpec.parse(name) for name in strategies.split(",") if name.strip()]
+    if not specs:
+        raise UserError("--strategies names no strategy")
+    plan = BenchPlan(
+        tasks=suite,
+        tasks_source=source,
+        strategies=specs,
+        seeds=list(range(max(1, seeds))),
+        budget=Budget(max_model_calls, max_tokens, max_tool_calls, max_seconds, iterations),
+        top_k=top_k,
+        isolate=tuple(isolate or ("auto",)),
+        call_timeout=timeout,
+    )
+    models = model_config(model, base_url)
+    judging = (
+        ModelConfig(model=judge_model, base_url=judge_base_url) if judge_model or judge_base_url else None
+    )
+    if judging is not None and judging.model is None:
+        raise UserError("--judge-base-url needs --judge-model (the model name the endpoint serves)")
+    journal = prepare_out(out, plan.settings(models, config), resume)
+    done = journal.open(retry_failed=retry_failed)
+    for line in _unserved(suite, config):
+        errors.print(f"[yellow]warning:[/yellow] {line}", highlight=False)
+    per_strategy = len(suite) * len(plan.seeds)
+    progress = display.BenchProgress(errors, {s.name: per_strategy for s in specs}, done.values())
+    with progress.progress:
+        if backend == "ray":
+            from evoflux.bench.ray_backend import run_ray
+
+            run_ray(
+                plan,
+                journal,
+                config,
+                models,
+                concurrency=concurrency,
+                address=ray_address,
+                on_record=progress.update,
+                retry_failed=retry_failed,
+                judge=judging,
+            )
+        else:
+
+            async def main() -> None:
+                async with contextlib.AsyncExitStack() as stack:
+                    client = await stack.enter_async_context(
+                        open_client(models, progress=_assembly_progress(), model_path=model_path)
+                    )
+                    judge_client = None
+                    if judging is not None:
+                        same = judging.model == models.model and judging.base_url == models.base_url
+                        judge_client = (
+                            client if same else await stack.enter_async_context(open_client(judging))
+                        )
+                    await run_local(
+                        plan,
+                        journal,
+                        config,
+                        models,
+                        concurrency=concurrency,
+                        on_record=progress.update,
+                        client=client,
+                        retry_failed=retry_failed,
+                        judge_client=judge_client,
+                    )
+
+            _run(main)
+    console.print(f"results in {journal.path}; write the report with: evoflux report {out}", highlight=False)
+
+
+def _bench_suite(
+    tasks: Path | None,
+    mcpbench: Path | None,
+    servers: str | None,
+    description: str,
+    distraction: bool,
+    allow: list[str] | None,
+    python: str | None,
+    node: str | None,
+) -> tuple[list[Task], ServersConfig, str]:
+    """The tasks and servers of a bench run: a task file with a servers config, or an MCP-Bench checkout."""
+    if mcpbench is not None:
+        if tasks is not None:
+            raise UserError("give either --tasks or --mcpbench, not both")
+        if description not in ("fuzzy", "concrete"):
+            raise UserError(f"--description must be 'fuzzy' or 'concrete', got {description!r}")
+        names = [n for a in allow or () for n in (OFFLINE_SERVERS if a == "offline" else (a,))]
+        options = McpBenchOptions(
+            description=description,
+            distraction=distraction,
+            allow=tuple(names) or None,
+            python=python,
+            node=node,
+        )
+        suite, config = load_mcpbench(mcpbench, options)
+        return suite, config, f"mcpbench:{mcpbench.resolve()}"
+    path = tasks or BUNDLED_SUITE
+    return load_tasks(path), resolve_servers_config(servers), str(path)
+
+
+def _unserved(suite: list[Task], config: ServersConfig) -> list[str]:
+    """Tasks naming servers the config lacks; they will be recorded as failures."""
+    return [
+        f"task {t.id}: unknown server {', '.join(sorted(set(t.servers) - set(config.names)))}"
+        for t in suite
+        if set(t.servers) - set(config.names)
+    ]
+
+
 def _assembly_progress() -> Callable[[Any], None]:
     """Show a progress bar the first time the local model file is assembled from its parts."""
     bar = display.AssemblyBar(errors)
@@ -348,7 +564,9 @@ def _nothing() -> Iterator[None]:
 def demo(
     servers: ServersOption = None,
     task: Annotated[str, typer.Option(help="the request the local model solves at the end")] = DEMO_TASK,
-    with_model: Annotated[bool, typer.Option("--model/--no-model", help="finish with a solve by the local model")] = True,
+    with_model: Annotated[
+        bool, typer.Option("--model/--no-model", help="finish with a solve by the local model")
+    ] = True,
 ) -> None:
     """The offline demo: bundled servers, the example workflows, then one task solved by the local model."""
     config = resolve_servers_config(servers)
@@ -374,6 +592,33 @@ def demo(
     console.print(f"\n[bold]{passed}/{len(executions)} example workflows ran end to end[/bold]")
     if passed != len(executions):
         raise typer.Exit(1)
+
+
+@app.command()
+@_user_errors
+def report(
+    run: Annotated[Path, typer.Argument(help="run folder written by `evoflux bench`")],
+    run_b: Annotated[
+        Path | None, typer.Argument(help="a second run folder, to compare with the first")
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="markdown file to write (default: RUN/report.md, or RUN/compare.md for two runs)"),
+    ] = None,
+) -> None:
+    """Write a benchmark run's report.md and plots, or a comparison of two runs; print the main table."""
+    from evoflux.bench.report import load_run, main_table, write_report
+
+    folders = [run] if run_b is None else [run, run_b]
+    with console.status("summarizing…"):
+        files = write_report(folders, out)
+        tables = [main_table(load_run(folder)) for folder in folders]
+    for table in tables:
+        console.print(table)
+    for warning in files.warnings:
+        errors.print(f"[yellow]warning:[/yellow] {warning}", highlight=False, soft_wrap=True)
+    for path in (files.markdown, *files.plots):
+        console.print(f"wrote {path}", highlight=False, soft_wrap=True)
 
 
 def main() -> None:

@@ -10,7 +10,15 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TaskID, TextColumn
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 from rich.text import Text
 
@@ -105,7 +113,9 @@ class NodeBoard:
                     detail,
                 )
             else:
-                table.add_row(node.id, step, Text(str(state), style="cyan" if state == "running" else "dim"), "", "")
+                table.add_row(
+                    node.id, step, Text(str(state), style="cyan" if state == "running" else "dim"), "", ""
+                )
         return table
 
 
@@ -157,3 +167,34 @@ def print_solve(console: Console, result: SolveResult) -> None:
         console.print(board)
     console.print(f"\n[bold]answer:[/bold] {result.answer}", highlight=False)
     console.print(f"[dim]{result.cost.line()}[/dim]")
+
+
+class BenchProgress:
+    """One progress bar per strategy: tasks finished, solved so far, harness failures."""
+
+    def __init__(self, console: Console, totals: Mapping[str, int], done: Iterable[Mapping[str, Any]] = ()):
+        self.progress = Progress(
+            TextColumn("{task.description:<28}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[solved]} solved, {task.fields[failed]} failed"),
+            TimeElapsedColumn(),
+            console=console,
+        )
+        self._bars: dict[str, TaskID] = {}
+        for strategy, total in totals.items():
+            self._bars[strategy] = self.progress.add_task(strategy, total=total, solved=0, failed=0)
+        for record in done:
+            self.update(record)
+
+    def update(self, record: Mapping[str, Any]) -> None:
+        bar = self._bars.get(record["strategy"])
+        if bar is None:
+            return
+        fields = self.progress.tasks[bar].fields
+        self.progress.update(
+            bar,
+            advance=1,
+            solved=fields["solved"] + bool(record.get("success")),
+            failed=fields["failed"] + (record.get("status") == "failed"),
+        )

@@ -5,13 +5,14 @@ One object for the CLI and the solver to check and run workflows; it owns no pla
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from evoflux.catalog.config import ServersConfig
 from evoflux.catalog.pool import ServerHealth, ServerPool
 from evoflux.catalog.tools import ToolCatalog, ToolSpec
-from evoflux.execute.cache import CallCache
+from evoflux.execute.cache import CacheMode, CallCache
 from evoflux.execute.executor import Executor
 from evoflux.execute.outcome import Execution, NodeOutcome
 from evoflux.workflow.check import Issue, IssueCode, check_workflow
@@ -42,7 +43,11 @@ class ToolEnvironment:
         )
         self._catalog = ToolCatalog({})
         self.executor = Executor(
-            self.pool, self._catalog, call_timeout=call_timeout, cache=cache, max_result_chars=max_result_chars
+            self.pool,
+            self._catalog,
+            call_timeout=call_timeout,
+            cache=cache,
+            max_result_chars=max_result_chars,
         )
 
     async def __aenter__(self) -> ToolEnvironment:
@@ -51,6 +56,16 @@ class ToolEnvironment:
 
     async def __aexit__(self, *exc: Any) -> None:
         await self.pool.__aexit__(*exc)
+
+    def sharing_servers(self) -> ToolEnvironment:
+        """A view on the same running servers with a fresh call cache, for one task among many.
+
+        Only the original is a context manager: it starts and stops the servers.
+        """
+        view = copy.copy(self)
+        view.executor = copy.copy(self.executor)
+        view.executor.cache = CallCache(CacheMode.MEMORY)
+        return view
 
     def _tools_changed(self, server: str, tools: tuple[ToolSpec, ...]) -> None:
         self._catalog = self._catalog.with_server(server, tools)

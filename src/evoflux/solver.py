@@ -32,6 +32,7 @@ from evoflux.workflow.graph import Workflow
 
 DEFAULT_MODEL = "local"
 _SYNTHESIS_TOKENS = 1_500  # a synthesis prompt with capped evidence, plus its answer
+_SYNTHESIS_SECONDS = 0.15  # the share of the time budget kept for writing the answer
 
 
 class Strategy(StrEnum):
@@ -104,7 +105,7 @@ async def solve_with(
     env: ToolEnvironment,
     client: ChatClient,
     *,
-    strategy: Strategy | str = Strategy.ZERO_SHOT,
+    strategy: Strategy | str = Strategy.EVOFLUX,
     top_k: int = 8,
     servers: Sequence[str] | None = None,
     seed: int | None = None,
@@ -146,7 +147,10 @@ async def solve_with(
 
     if strategy is Strategy.EVOFLUX:
         # The answer is written after the search, inside the same budget.
-        searchable = (budget or Budget()).reserve(model_calls=1, tokens=_SYNTHESIS_TOKENS)
+        whole = budget or Budget()
+        searchable = whole.reserve(
+            model_calls=1, tokens=_SYNTHESIS_TOKENS, seconds=_SYNTHESIS_SECONDS * whole.seconds
+        )
         search = Search(
             task, tools, catalog, env, client, budget=searchable, settings=settings, on_candidate=on_candidate
         )
@@ -162,14 +166,23 @@ async def solve_with(
         if best is None:
             why = outcome.model_errors[-1] if outcome.model_errors else "the model wrote no usable workflow"
             return finish(None, None, [], f"Could not complete: {why}", why, summary)
-        answer = await synthesize(client, task, best.execution) if best.execution else None
-        text = answer.text if answer else "Could not complete: the workflow could not be run within the budget."
+        left = max(0.1, whole.seconds - (time.perf_counter() - start))
+        answer = await synthesize(client, task, best.execution, deadline_s=left) if best.execution else None
+        text = (
+            answer.text if answer else "Could not complete: the workflow could not be run within the budget."
+        )
         summary["lineage"] = [str(e) for e in lineage(outcome.candidates, best)]
-        return finish(best.workflow, best.execution, best.issues, text, None, summary, outcome.spent["tool_calls"])
+        return finish(
+            best.workflow, best.execution, best.issues, text, None, summary, outcome.spent["tool_calls"]
+        )
 
     if strategy in _BASELINES:
-        run = await _BASELINES[strategy](task, tools, catalog, env, client, budget=budget or Budget(), seed=seed or 0)
-        return finish(run.workflow, run.execution, run.issues, run.answer, run.error, run.summary, run.tool_calls)
+        run = await _BASELINES[strategy](
+            task, tools, catalog, env, client, budget=budget or Budget(), seed=seed or 0
+        )
+        return finish(
+            run.workflow, run.execution, run.issues, run.answer, run.error, run.summary, run.tool_calls
+        )
 
     plan: Plan = await Planner(client).plan(task, tools, seed=seed)
     if plan.workflow is None:
@@ -186,7 +199,9 @@ def _cost(
     records = ledger.records[first:]
     by_purpose: dict[str, dict[str, int]] = {}
     for record in records:
-        entry = by_purpose.setdefault(str(record.purpose), {"calls": 0, "prompt_tokens": 0, "completion_tokens": 0})
+        entry = by_purpose.setdefault(
+            str(record.purpose), {"calls": 0, "prompt_tokens": 0, "completion_tokens": 0}
+        )
         entry["calls"] += 1
         entry["prompt_tokens"] += record.prompt_tokens
         entry["completion_tokens"] += record.completion_tokens
@@ -214,7 +229,7 @@ def solve(
     servers: str | Path | None = None,
     model: str | None = None,
     base_url: str | None = None,
-    strategy: Strategy | str = Strategy.ZERO_SHOT,
+    strategy: Strategy | str = Strategy.EVOFLUX,
     top_k: int = 8,
     server_names: Sequence[str] | None = None,
 ) -> SolveResult:

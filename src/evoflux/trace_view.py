@@ -45,7 +45,9 @@ def print_trace(console: Console, trace: Trace) -> None:
         if result.get("workflow"):
             _print_result_workflow(console, result)
         return
-    console.print(Text(f"{len(trace.candidates)} candidates; lineage of the winner {winner.id}:", style="bold"))
+    console.print(
+        Text(f"{len(trace.candidates)} candidates; lineage of the winner {winner.id}:", style="bold")
+    )
     for candidate in trace.lineage(winner):
         _print_step(console, candidate, trace.candidate(candidate.parent))
     console.print(Text(f"\nwinning workflow {winner.id}:", style="bold"))
@@ -65,7 +67,11 @@ def _print_step(console: Console, candidate: TracedCandidate, parent: TracedCand
     console.print(head)
     if parent is not None:
         for failure in parent.failures():
-            console.print(Text(f"  {parent.id} failed at {failure.node} ({failure.status}): {failure.error or ''}", "red"))
+            console.print(
+                Text(
+                    f"  {parent.id} failed at {failure.node} ({failure.status}): {failure.error or ''}", "red"
+                )
+            )
         for issue in parent.issues:
             console.print(Text(f"  {parent.id} issue: {issue}", "red"))
     failed = {f.node: f for f in parent.failures()} if parent is not None else {}
@@ -140,7 +146,11 @@ def _tree(trace: Trace, parent: str | None, winner: TracedCandidate | None) -> s
 
 
 def _candidate_section(candidate: TracedCandidate, won: bool) -> str:
-    made = f" from <a href=\"#{escape(candidate.parent)}\">{escape(candidate.parent)}</a>" if candidate.parent else ""
+    made = (
+        f' from <a href="#{escape(candidate.parent)}">{escape(candidate.parent)}</a>'
+        if candidate.parent
+        else ""
+    )
     parts = [
         f'<h2 id="{escape(candidate.id)}">{escape(candidate.id)}{" (winner)" if won else ""}</h2>',
         f"<p>{escape(candidate.origin)}{made}, iteration {candidate.iteration}, fitness {candidate.value:.2f}"
@@ -155,11 +165,13 @@ def _candidate_section(candidate: TracedCandidate, won: bool) -> str:
         )
     if candidate.issues:
         parts.append(
-            '<p>Issues:</p><ul class="bad">' + "".join(f"<li>{escape(i)}</li>" for i in candidate.issues) + "</ul>"
+            '<p>Issues:</p><ul class="bad">'
+            + "".join(f"<li>{escape(i)}</li>" for i in candidate.issues)
+            + "</ul>"
         )
     if candidate.nodes:
         rows = "".join(
-            f"<tr><td>{escape(n.node)}</td><td class=\"{'bad' if n.failed else 'ok'}\">{escape(n.status)}</td>"
+            f'<tr><td>{escape(n.node)}</td><td class="{"bad" if n.failed else "ok"}">{escape(n.status)}</td>'
             f"<td>{n.seconds:.2f}</td><td><code>{escape(_brief(n.args, 200))}</code></td>"
             f"<td>{escape(n.error or _brief(n.output, 200))}</td></tr>"
             for n in candidate.nodes
@@ -169,7 +181,9 @@ def _candidate_section(candidate: TracedCandidate, won: bool) -> str:
             + rows
             + "</table>"
         )
-    parts.append(f"<pre>{escape(render_text(candidate.workflow, candidate.statuses if candidate.ran else None))}</pre>")
+    parts.append(
+        f"<pre>{escape(render_text(candidate.workflow, candidate.statuses if candidate.ran else None))}</pre>"
+    )
     return "\n".join(parts)
 
 
@@ -225,7 +239,7 @@ def _svg(workflow: Workflow, statuses: dict[str, str], key: str) -> str:
         fill = _FILL.get(status, _FAILED_FILL)
         label = node.tool_key if isinstance(node, ToolNode) else "answer"
         shapes.append(
-            f'<g><title>{escape(node.id)}: {escape(label)} [{escape(status or "not run")}]</title>'
+            f"<g><title>{escape(node.id)}: {escape(label)} [{escape(status or 'not run')}]</title>"
             f'<rect x="{x}" y="{y}" width="{_BOX_W}" height="{_BOX_H}" rx="6" fill="{fill}" stroke="#333"/>'
             f'<text x="{x + 8}" y="{y + 18}">{escape(_clip(f"{node.id} {status}".strip()))}</text>'
             f'<text x="{x + 8}" y="{y + 36}">{escape(_clip(label))}</text></g>'

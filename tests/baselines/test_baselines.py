@@ -76,7 +76,10 @@ RUNS = {
 
 def bundled() -> ServersConfig:
     return ServersConfig.of(
-        *(InProcessServer(name, importlib.import_module(module).build_server) for name, module in BUNDLED_SERVERS.items())
+        *(
+            InProcessServer(name, importlib.import_module(module).build_server)
+            for name, module in BUNDLED_SERVERS.items()
+        )
     )
 
 
@@ -88,7 +91,9 @@ class Spy:
         self.ledger = client.ledger
         self.requests: list[tuple[list[Mapping[str, str]], dict[str, Any]]] = []
 
-    async def complete_json(self, messages: Sequence[Mapping[str, str]], schema: dict[str, Any], **kw: Any) -> ModelReply:
+    async def complete_json(
+        self, messages: Sequence[Mapping[str, str]], schema: dict[str, Any], **kw: Any
+    ) -> ModelReply:
         self.requests.append((list(messages), {"schema": schema, **kw}))
         return await self.client.complete_json(messages, schema, **kw)
 
@@ -98,7 +103,14 @@ async def solve(client: Any, run: Run) -> tuple[SolveResult, Spy]:
     spy = Spy(client)
     async with ToolEnvironment(bundled()) as env:
         result = await solve_with(
-            run.task, env, spy, strategy=run.strategy, servers=run.servers, top_k=run.top_k, seed=SEED, budget=run.budget  # type: ignore[arg-type]
+            run.task,
+            env,
+            spy,
+            strategy=run.strategy,
+            servers=run.servers,
+            top_k=run.top_k,
+            seed=SEED,
+            budget=run.budget,  # type: ignore[arg-type]
         )
     return result, spy
 
@@ -144,17 +156,24 @@ RECORDED = {
     # Looked the station up, read the conditions in imperial units, then finished.
     "react": Recorded(OSLO_TOOLS, True, "The current temperature in Oslo is 29.6°F.", {"react": 3}, 2),
     # No call left for the synthesizer: the answer is the plan's template, filled from what ran.
-    "replan-1": Recorded(OSLO_TOOLS, True, "The temperature right now in Oslo is 29.6 Fahrenheit.", {"plan": 1}, 2),
-    "best-of-n-1": Recorded(OSLO_TOOLS, True, "The temperature right now in Oslo is 29.6 Fahrenheit.", {"plan": 1}, 2),
+    "replan-1": Recorded(
+        OSLO_TOOLS, True, "The temperature right now in Oslo is 29.6 Fahrenheit.", {"plan": 1}, 2
+    ),
+    "best-of-n-1": Recorded(
+        OSLO_TOOLS, True, "The temperature right now in Oslo is 29.6 Fahrenheit.", {"plan": 1}, 2
+    ),
     # Forced to finish at once, the model answered without a tool call, and wrongly.
-    "react-1": Recorded((), False, "The current temperature in Oslo is 15.0 degrees Fahrenheit.", {"react": 1}, 0),
-    # Told that get_book needs an isbn, the model wrote the same plan again (its calls came from the cache).
+    "react-1": Recorded(
+        (), False, "The current temperature in Oslo is 15.0 degrees Fahrenheit.", {"react": 1}, 0
+    ),
+    # The first plan ran but its answer read no step's output; told so, the model wrote a worse plan, and the
+    # first one, answered by the synthesizer, stayed the best.
     "replan-library": Recorded(
-        ("library:get_book", "library:list_branches", "library:check_availability"),
-        False,
-        "(incomplete: step n1 failed) No, the book 'The Quiet Algorithm' is not available at the Central Library branch.",
+        ("library:search_books", "library:get_book"),
+        True,
+        "Yes, the book 'The Quiet Algorithm' is available at the Central Library branch.",
         {"plan": 1, "redesign": 1, "synthesize": 1},
-        1,
+        2,
     ),
 }
 
@@ -237,9 +256,11 @@ async def test_replan_tells_the_second_plan_what_went_wrong_with_the_first() -> 
     assert second_request.startswith(first_request)
     told = second_request[len(first_request) :]
     assert told.startswith("\n\nYour previous plan for this request did not work.")
-    assert 'previous plan: n1=library:get_book({"title": "The Quiet Algorithm"}); n2=library:list_branches({});' in told
-    assert "- n1: missing required argument 'isbn' of library:get_book" in told  # the static error
-    assert "- n1 failed (schema_rejected): missing required argument 'isbn'" in told  # the failed step
+    assert (
+        'previous plan: n1=library:search_books({"title": "The Quiet Algorithm"}); '
+        'n2=library:get_book({"isbn": {"$ref": "n1", "path": "books[0].isbn"}})' in told
+    )
+    assert "- the answer uses no value a step returned" in told  # the grounding problem the score found
     assert [a["origin"] for a in result.search["attempts"]] == ["plan", "replan"]
     assert result.search["stop"] == "budget" and result.search["best"] == "a1"
 
@@ -297,7 +318,9 @@ def test_the_final_react_turn_can_only_finish_and_must_answer() -> None:
 @pytest.mark.parametrize(
     ("calls", "spent", "room"), [(1, 0, True), (1, 1, False), (2, 1, False), (3, 1, True), (3, 2, False)]
 )
-def test_plans_leave_one_call_for_the_answer_but_a_one_call_budget_still_plans(calls: int, spent: int, room: bool) -> None:
+def test_plans_leave_one_call_for_the_answer_but_a_one_call_budget_still_plans(
+    calls: int, spent: int, room: bool
+) -> None:
     ledger = UsageLedger()
     meter = BudgetMeter(Budget(model_calls=calls), ledger)
     for _ in range(spent):

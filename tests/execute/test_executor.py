@@ -109,7 +109,9 @@ async def test_node_starts_when_its_own_inputs_are_ready_not_in_waves():
 
 async def test_failure_skips_only_dependents_and_other_branches_run():
     async def broken(args):
-        return ToolCallResult(status=CallStatus.TOOL_ERROR, structured=None, text="station not found", error=None, seconds=0)
+        return ToolCallResult(
+            status=CallStatus.TOOL_ERROR, structured=None, text="station not found", error=None, seconds=0
+        )
 
     async def fine(args):
         return ok({"v": 1})
@@ -172,7 +174,9 @@ async def test_arguments_are_checked_after_resolution_and_bad_calls_never_sent()
 
 async def test_unknown_tool_in_catalog_is_not_called():
     tools = FunctionTools({})
-    execution = await Executor(tools, catalog_of(spec("real"))).run(flow({"id": "n1", "tool": "s:imaginary", "args": {}}))
+    execution = await Executor(tools, catalog_of(spec("real"))).run(
+        flow({"id": "n1", "tool": "s:imaginary", "args": {}})
+    )
     assert execution.outcomes["n1"].status is NodeStatus.TOOL_ERROR
     assert "unknown tool" in execution.outcomes["n1"].error
     assert tools.calls == []
@@ -248,9 +252,13 @@ async def test_identical_calls_run_once_but_uncacheable_tools_always_run():
         return ok({"v": args["q"]})
 
     tools = FunctionTools({"pure": t, "dice": t})
-    catalog = catalog_of(spec("pure", {"q": {"type": "string"}}), spec("dice", {"q": {"type": "string"}}, idempotentHint=False))
+    catalog = catalog_of(
+        spec("pure", {"q": {"type": "string"}}), spec("dice", {"q": {"type": "string"}}, idempotentHint=False)
+    )
     executor = Executor(tools, catalog)
-    wf = flow({"id": "n1", "tool": "s:pure", "args": {"q": "x"}}, {"id": "n2", "tool": "s:dice", "args": {"q": "x"}})
+    wf = flow(
+        {"id": "n1", "tool": "s:pure", "args": {"q": "x"}}, {"id": "n2", "tool": "s:dice", "args": {"q": "x"}}
+    )
     first = await executor.run(wf)
     second = await executor.run(wf)
     assert first.tool_calls == 2 and first.cache_hits == 0
@@ -265,7 +273,9 @@ async def test_record_then_replay_without_servers(tmp_path):
     async def t(args):
         return ok({"v": args["q"] * 2})
 
-    wf = flow({"id": "n1", "tool": "s:t", "args": {"q": 21}}, {"id": "n2", "tool": "s:t", "args": {"q": "$n1.v"}})
+    wf = flow(
+        {"id": "n1", "tool": "s:t", "args": {"q": 21}}, {"id": "n2", "tool": "s:t", "args": {"q": "$n1.v"}}
+    )
     recorded = await Executor(FunctionTools({"t": t}), cache=CallCache(CacheMode.RECORD, recording)).run(wf)
     assert recorded.ok and len(recording.read_text().splitlines()) == 2
 
@@ -299,5 +309,7 @@ async def test_events_report_start_and_end_of_each_node():
 
     seen: list[tuple[str, str]] = []
     wf = flow({"id": "n1", "tool": "s:t", "args": {}}, {"id": "n2", "tool": "s:t", "args": {"x": "$n1.v"}})
-    await Executor(FunctionTools({"t": t})).run(wf, lambda node, o: seen.append((node, o.status.value if o else "start")))
+    await Executor(FunctionTools({"t": t})).run(
+        wf, lambda node, o: seen.append((node, o.status.value if o else "start"))
+    )
     assert seen == [("n1", "start"), ("n1", "ok"), ("n2", "start"), ("n2", "ok")]

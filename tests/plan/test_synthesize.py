@@ -206,7 +206,9 @@ async def test_a_reply_that_is_not_an_answer_object_falls_back_to_the_filled_tem
 @pytest.mark.anyio
 async def test_without_a_template_a_garbled_reply_is_reported_not_passed_on():
     client = ScriptedClient(text="fmt.Sprintf(", value=None)
-    run = execution(*list(complete().outcomes.values())[:3], failed("answer", NodeStatus.UNRESOLVED_REF, "no field"))
+    run = execution(
+        *list(complete().outcomes.values())[:3], failed("answer", NodeStatus.UNRESOLVED_REF, "no field")
+    )
     answer = await synthesize(client, TASK, run)  # type: ignore[arg-type]
     assert answer.text.startswith("Could not write an answer") and "fmt.Sprintf" not in answer.text
 

@@ -254,7 +254,9 @@ def test_a_tool_that_needs_the_id_itself_is_no_source(bundled):
     # nearest_cities returns city ids but needs one first, so it cannot supply get_city's city_id.
     card = card_of(bundled, "geo:get_city", "geo:nearest_cities")
     assert "from" not in card.split(") ->")[0]
-    assert "(returned by search_cities)" in card_of(bundled, "geo:get_city", "geo:nearest_cities", "geo:search_cities")
+    assert "(returned by search_cities)" in card_of(
+        bundled, "geo:get_city", "geo:nearest_cities", "geo:search_cities"
+    )
 
 
 def test_a_source_on_another_server_is_named_with_its_server(bundled):

@@ -145,10 +145,18 @@ def test_executed_outputs_narrow_a_whole_output_by_pattern(bench):
 def test_the_answer_quotes_a_text_only_output_whole_instead_of_a_field(bundled):
     wf = flow(
         bundled,
-        {"id": "n1", "tool": "units:convert_length", "args": {"value": 26.2, "from_unit": "mile", "to_unit": "kilometer"}},
+        {
+            "id": "n1",
+            "tool": "units:convert_length",
+            "args": {"value": 26.2, "from_unit": "mile", "to_unit": "kilometer"},
+        },
         {"id": "answer", "answer": "A marathon is {n1.result} km"},
     )
-    run = executed(wf, n1=(NodeStatus.OK, "26.2 mile = 42.1648 kilometer"), answer=(NodeStatus.UNRESOLVED_REF, "no field"))
+    run = executed(
+        wf,
+        n1=(NodeStatus.OK, "26.2 mile = 42.1648 kilometer"),
+        answer=(NodeStatus.UNRESOLVED_REF, "no field"),
+    )
     result = repair_workflow(wf, bundled, execution=run)
     assert result.workflow.answer.text.refs == (Ref("n1"),)
     assert any("returned text" in edit.reason for edit in result.edits)

@@ -25,7 +25,11 @@ TASK = "What will the maximum temperature be in Madrid tomorrow, in Fahrenheit?"
 # A plan as the 1.5B model writes it: an invented station id, a unit the enum does not take, a number as text.
 BROKEN = {
     "nodes": [
-        {"id": "n1", "tool": "weather:forecast", "args": {"station_id": "WX-MAD", "days": "2", "units": "Imperial"}},
+        {
+            "id": "n1",
+            "tool": "weather:forecast",
+            "args": {"station_id": "WX-MAD", "days": "2", "units": "Imperial"},
+        },
         {"id": "answer", "answer": "Tomorrow in Madrid: {n1.days[1].temp_max} °F"},
     ]
 }
@@ -34,7 +38,10 @@ NO_MODEL = SearchSettings(initial=0, model_edits=False, redesign=False)
 
 def bundled() -> ServersConfig:
     return ServersConfig.of(
-        *(InProcessServer(name, importlib.import_module(module).build_server) for name, module in BUNDLED_SERVERS.items())
+        *(
+            InProcessServer(name, importlib.import_module(module).build_server)
+            for name, module in BUNDLED_SERVERS.items()
+        )
     )
 
 
@@ -47,7 +54,16 @@ async def search(budget: Budget, settings: SearchSettings = NO_MODEL) -> tuple[S
     async with ToolEnvironment(bundled()) as env:
         catalog = await env.catalog(["weather"])
         tools = list(catalog.tools_of("weather"))
-        run = Search(TASK, tools, catalog, env, offline_client(), budget=budget, settings=settings, initial=[parse_workflow(BROKEN)])
+        run = Search(
+            TASK,
+            tools,
+            catalog,
+            env,
+            offline_client(),
+            budget=budget,
+            settings=settings,
+            initial=[parse_workflow(BROKEN)],
+        )
         return run, await run.run()
 
 
@@ -85,7 +101,14 @@ async def test_a_model_that_cannot_be_reached_ends_the_search_with_its_reason():
     unreachable = ChatClient(ModelConfig(model="none", base_url="http://127.0.0.1:9/v1", max_retries=0))
     async with ToolEnvironment(bundled()) as env:
         catalog = await env.catalog(["weather"])
-        run = Search(TASK, list(catalog.tools_of("weather")), catalog, env, unreachable, settings=SearchSettings(initial=2))
+        run = Search(
+            TASK,
+            list(catalog.tools_of("weather")),
+            catalog,
+            env,
+            unreachable,
+            settings=SearchSettings(initial=2),
+        )
         outcome = await run.run()
     assert outcome.best is None and outcome.candidates == []
     assert len(outcome.model_errors) == 2 and all("127.0.0.1:9" in e for e in outcome.model_errors)

@@ -25,7 +25,9 @@ CHAIN = {
 def run(workflow, statuses: dict[str, str], outputs: dict[str, object] | None = None) -> Execution:
     outputs = outputs or {}
     outcomes = {
-        node: NodeOutcome(node, NodeStatus(status), output=outputs.get(node, {"v": 1}) if status == "ok" else None)
+        node: NodeOutcome(
+            node, NodeStatus(status), output=outputs.get(node, {"v": 1}) if status == "ok" else None
+        )
         for node, status in statuses.items()
     }
     return Execution(workflow=workflow, outcomes=outcomes, wall_seconds=0.1, tool_calls=len(statuses) - 1)
@@ -41,7 +43,9 @@ def test_fitness_tiers_order_partial_full_and_grounded_runs():
     assert not partial.executed and partial.ok_share == 0.5
     assert full.complete and full.value > partial.value > nothing.value
 
-    ungrounded = parse_workflow({**CHAIN, "nodes": [*CHAIN["nodes"][:2], {"id": "answer", "answer": "Lisbon is big"}]})
+    ungrounded = parse_workflow(
+        {**CHAIN, "nodes": [*CHAIN["nodes"][:2], {"id": "answer", "answer": "Lisbon is big"}]}
+    )
     fitness = score(ungrounded, [], run(ungrounded, {"n1": "ok", "n2": "ok", "answer": "ok"}))
     assert fitness.executed and not fitness.grounded and not fitness.complete
     assert fitness < full
@@ -80,7 +84,10 @@ def test_intensity_rises_while_stalled_and_falls_after_real_improvement():
     assert stalled > start + 0.05 and intensity.stalled == 10
     intensity.observe(0.5, 0.8)
     assert intensity.exploration < stalled - 0.1 and intensity.stalled == 0
-    assert AdaptiveIntensity(enabled=False).exploration == AdaptiveIntensity(enabled=False, energy=50).exploration
+    assert (
+        AdaptiveIntensity(enabled=False).exploration
+        == AdaptiveIntensity(enabled=False, energy=50).exploration
+    )
 
 
 def test_budget_meter_counts_model_calls_tokens_and_tool_calls_since_it_started():
@@ -97,16 +104,33 @@ def test_budget_meter_counts_model_calls_tokens_and_tool_calls_since_it_started(
     assert meter.exhausted() == "model calls"
 
 
+def test_reserving_for_the_answer_takes_calls_tokens_and_seconds_and_never_goes_negative():
+    budget = Budget(model_calls=6, tokens=16_000, tool_calls=60, seconds=60.0, iterations=4)
+    kept = budget.reserve(model_calls=1, tokens=1_500, seconds=9.0)
+    assert (kept.model_calls, kept.tokens, kept.seconds) == (5, 14_500, 51.0)
+    assert (kept.tool_calls, kept.iterations) == (60, 4)
+    assert Budget(model_calls=1, tokens=100, seconds=5.0).reserve(2, 500, 10.0) == Budget(0, 0, 120, 0.0, 5)
+
+
 def candidate(cid: str, workflow, value_ok: float) -> Candidate:
-    fitness = Fitness(True, value_ok, value_ok == 1.0, value_ok == 1.0, 1.0, value_ok, -len(workflow.tool_nodes), -1)
+    fitness = Fitness(
+        True, value_ok, value_ok == 1.0, value_ok == 1.0, 1.0, value_ok, -len(workflow.tool_nodes), -1
+    )
     return Candidate(cid, workflow, [], None, fitness, "plan", 0)
 
 
 def test_distance_is_structural_and_pruning_keeps_the_best_and_a_different_one():
     a = parse_workflow(CHAIN)
-    same_shape = parse_workflow({**CHAIN, "nodes": [{**CHAIN["nodes"][0], "args": {"name": "Porto"}}, *CHAIN["nodes"][1:]]})
+    same_shape = parse_workflow(
+        {**CHAIN, "nodes": [{**CHAIN["nodes"][0], "args": {"name": "Porto"}}, *CHAIN["nodes"][1:]]}
+    )
     other = parse_workflow(
-        {"nodes": [{"id": "n1", "tool": "weather:search_stations", "args": {"city": "Lisbon"}}, {"id": "answer", "answer": "{n1}"}]}
+        {
+            "nodes": [
+                {"id": "n1", "tool": "weather:search_stations", "args": {"city": "Lisbon"}},
+                {"id": "answer", "answer": "{n1}"},
+            ]
+        }
     )
     assert distance(a, same_shape) == 0.0 and signature(a) != signature(same_shape)
     assert distance(a, other) == 1.0
@@ -129,10 +153,18 @@ def test_coverage_asks_that_the_requests_names_reach_the_workflow():
     task = "How far is Lisbon from the capital of Germany, in miles?"
     assert salient_terms(task) == {"lisbon", "germany"}
     wrong = parse_workflow(
-        {"nodes": [{"id": "n1", "tool": "geo:get_country", "args": {"country_code": "DE"}}, {"id": "answer", "answer": "{n1.name}"}]}
+        {
+            "nodes": [
+                {"id": "n1", "tool": "geo:get_country", "args": {"country_code": "DE"}},
+                {"id": "answer", "answer": "{n1.name}"},
+            ]
+        }
     )
     done = run(wrong, {"n1": "ok", "answer": "ok"}, {"n1": {"name": "Germany", "capital_name": "Berlin"}})
     assert coverage(task, wrong, done) == 0.5
     fitness = score(wrong, [], done, task)
     assert fitness.executed and fitness.grounded and not fitness.complete
-    assert salient_terms("Is the book 'The Quiet Algorithm' at the Central branch?") >= {"the quiet algorithm", "central"}
+    assert salient_terms("Is the book 'The Quiet Algorithm' at the Central branch?") >= {
+        "the quiet algorithm",
+        "central",
+    }

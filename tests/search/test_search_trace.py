@@ -121,7 +121,11 @@ def test_trace_html_is_one_self_contained_escaped_page(traced, tmp_path: Path):
     page = page_path.read_text()
     assert all(f'id="{c.id}"' in page for c in outcome.candidates)
     assert page.count("<svg") == len(outcome.candidates)
-    assert not re.search(r"(src|href)\s*=\s*\"?(https?:)?//", page) and "http://" not in page and "https://" not in page
+    assert (
+        not re.search(r"(src|href)\s*=\s*\"?(https?:)?//", page)
+        and "http://" not in page
+        and "https://" not in page
+    )
     assert SCRIPT not in page and "&lt;script&gt;" in page and "<script" not in page
     assert "search_stations" in page and "schema_rejected" in page and "WX-MAD" in page
 
@@ -145,7 +149,17 @@ def test_solve_trace_writes_candidates_for_the_search_and_a_result_for_every_str
     monkeypatch.setattr(cli, "open_client", opened)
     monkeypatch.setattr(cli, "ToolEnvironment", opened)
     folder = tmp_path / "run"
-    args = ["solve", TASK, "--strategy", strategy, "--base-url", "http://127.0.0.1:9/v1", "--json", "--trace", str(folder)]
+    args = [
+        "solve",
+        TASK,
+        "--strategy",
+        strategy,
+        "--base-url",
+        "http://127.0.0.1:9/v1",
+        "--json",
+        "--trace",
+        str(folder),
+    ]
     solved = runner.invoke(app, args, catch_exceptions=False)
     assert solved.exit_code == 0, solved.output
     trace = load_trace(folder)

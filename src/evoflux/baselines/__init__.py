@@ -43,7 +43,9 @@ def can_plan(meter: BudgetMeter) -> bool:
     """Room for a plan call that leaves one call for the answer; a budget of a single call still plans once."""
     if meter.model_calls == 0:
         return meter.can_call_model(PLAN_TOKENS)
-    return meter.model_calls + 2 <= meter.budget.model_calls and meter.can_call_model(PLAN_TOKENS + SYNTHESIS_TOKENS)
+    return meter.model_calls + 2 <= meter.budget.model_calls and meter.can_call_model(
+        PLAN_TOKENS + SYNTHESIS_TOKENS
+    )
 
 
 async def plan_once(
@@ -59,9 +61,16 @@ async def plan_once(
     """One planning call inside the time budget; None when the call failed (it is still in the ledger)."""
     try:
         return await planner.plan(
-            task, tools, temperature=temperature, seed=seed, feedback=feedback, deadline_s=meter.seconds_left()
+            task,
+            tools,
+            temperature=temperature,
+            seed=seed,
+            feedback=feedback,
+            deadline_s=meter.seconds_left(),
         )
-    except LLMError:
+    except LLMError as exc:
+        if exc.setup:
+            raise
         return None
 
 
@@ -109,7 +118,7 @@ async def conclude(
     if best.execution is None:
         text = "Could not complete: the workflow could not be run within the budget."
     elif meter.can_call_model(SYNTHESIS_TOKENS):
-        text = (await synthesize(client, task, best.execution)).text
+        text = (await synthesize(client, task, best.execution, deadline_s=meter.seconds_left())).text
     else:
         text = best.execution.answer or "Could not complete: no model call was left to write the answer."
     return BaselineRun(best.workflow, best.execution, best.issues, text, meter.tool_calls, None, summary)

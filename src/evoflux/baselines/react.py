@@ -107,13 +107,17 @@ async def react(
                 seed=seed,
                 deadline_s=meter.seconds_left(),
             )
-        except LLMError:
+        except LLMError as exc:
+            if exc.setup:
+                raise
             stop = "model error"
             break
         messages.append({"role": "assistant", "content": reply.text})
         if not isinstance(reply.value, dict):
             why = reply.failure.detail if reply.failure else "empty reply"
-            messages.append({"role": "user", "content": f"observation: your reply was not valid JSON ({why})"})
+            messages.append(
+                {"role": "user", "content": f"observation: your reply was not valid JSON ({why})"}
+            )
             continue
         action = reply.value["action"]
         if action["tool"] == FINISH:
@@ -121,7 +125,9 @@ async def react(
             stop = "finished"
             break
         server, tool = action["tool"].split(":", 1)
-        node = ToolNode(f"n{len(nodes) + 1}", server, tool, dict(action["args"]), after=(nodes[-1].id,) if nodes else ())
+        node = ToolNode(
+            f"n{len(nodes) + 1}", server, tool, dict(action["args"]), after=(nodes[-1].id,) if nodes else ()
+        )
         run = await env.execute(Workflow((node,), task))
         meter.tool_calls += run.tool_calls
         wall += run.wall_seconds
@@ -139,4 +145,6 @@ async def react(
     execution = None
     if any(isinstance(n, ToolNode) for n in nodes):
         execution = Execution(workflow, outcomes, wall, meter.tool_calls)
-    return BaselineRun(workflow, execution, check_workflow(workflow, catalog), text, meter.tool_calls, None, summary)
+    return BaselineRun(
+        workflow, execution, check_workflow(workflow, catalog), text, meter.tool_calls, None, summary
+    )

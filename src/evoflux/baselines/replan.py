@@ -21,12 +21,15 @@ from evoflux.workflow.graph import value_to_json
 
 def feedback(last: Candidate | None, unreadable: str | None = None) -> str:
     """The last attempt and what went wrong with it, as text appended to the next planning request."""
-    lines = ["Your previous plan for this request did not work. Write a corrected plan that fixes these errors."]
+    lines = [
+        "Your previous plan for this request did not work. Write a corrected plan that fixes these errors."
+    ]
     if last is None:
         lines.append(f"- your reply could not be read as a plan: {unreadable}")
         return "\n".join(lines)
     steps = "; ".join(
-        f"{n.id}={n.tool_key}({json.dumps(value_to_json(n.args), ensure_ascii=False)})" for n in last.workflow.tool_nodes
+        f"{n.id}={n.tool_key}({json.dumps(value_to_json(n.args), ensure_ascii=False)})"
+        for n in last.workflow.tool_nodes
     )
     lines.append(f"previous plan: {steps}")
     problems = last.problems() or _shortfall(last)
@@ -42,7 +45,9 @@ def _shortfall(last: Candidate) -> list[str]:
     elif not last.fitness.grounded:
         found.append("the answer uses no value a step returned; write {ID.PATH} of a step's output in it")
     if last.fitness.covered < 1.0:
-        seen = json.dumps([value_to_json(n.args) for n in last.workflow.tool_nodes], ensure_ascii=False).lower()
+        seen = json.dumps(
+            [value_to_json(n.args) for n in last.workflow.tool_nodes], ensure_ascii=False
+        ).lower()
         missing = sorted(t for t in salient_terms(last.workflow.task) if t not in seen)
         if missing:
             found.append(f"the plan does not use these names from the request: {', '.join(missing)}")

@@ -1,6 +1,8 @@
-"""Benchmark tasks with checkable answers: the native task file format, answer matchers and the bundled suite.
+"""Benchmarks: task files and answer matchers, the MCP-Bench adapter, the runner and its journal, the judge,
+metrics and reports.
 
-Running tasks through a solver and scoring runs belong to the callers; this package only defines and checks.
+Only the task format and matchers are exported here; the runner, Ray backend and reports are imported from
+their modules, so reading a task file does not load the solver or matplotlib.
 """
 
 from evoflux.bench.matchers import Expected, InvalidExpected, MatchKind, MatchResult, find_numbers, matches

@@ -1,11 +1,25 @@
-"""Tool retrieval: rank a catalog's tools for a task with BM25, so the planner sees a few, not hundreds.
+"""Tool retrieval: rank a catalog's tools for a task, so the planner sees a few, not hundreds.
 
-Indexes server, tool name, description and parameter names/descriptions/enums; knows nothing of models.
+Lexical and built from the catalog alone, so it works the same on servers it has never seen:
+- BM25 (bm25s) over each tool's server, name, description and parameter names/descriptions/enums,
+  plus a bonus for tools whose name words the text uses (names are the most telling words a tool has);
+- a request of several sentences asks for several steps: the ranking of the whole request is fused
+  with the best ranking the tool gets for any one sentence (reciprocal-rank fusion), so that a step
+  named in one sentence is not drowned by the words of the others;
+- server hints: tools of the hinted servers come first, each hinted server's best tool at the top,
+  the rest by score with a discount per better tool of the same server (so no server fills the list);
+  without hints, each tool gains its server's best score instead (tasks use a server's tools together);
+- producers: a chosen tool that needs an id brings in, right after it, the tool of its server that
+  yields that id (read from output schemas and descriptions, or else the tool that is about the id's
+  noun, e.g. `search_models` for `model_id`).
+Knows nothing of models.
 """
 
 from __future__ import annotations
 
+import math
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -16,18 +30,32 @@ from bm25s.stopwords import STOPWORDS_EN
 from evoflux.catalog.tools import ToolCatalog, ToolSpec
 
 _WORD = re.compile(r"[A-Za-z][a-z]+|[A-Z]+(?![a-z])|\d+")
+_LETTERS = re.compile(r"[A-Za-z]+")
+_SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+|\n+")
 _STOP = frozenset(STOPWORDS_EN) | {"tool", "tools", "get", "use", "using", "given", "return", "returns"}
 _STEMMER = Stemmer.Stemmer("english")
 # How much a field counts, by repeating its words in the tool's document.
 _NAME_WEIGHT = 3
 _SERVER_WEIGHT = 2
 _MAX_ENUM_VALUES = 30
-_EXPANDED_HEAD = 4  # only the strongest picks pull in the tools that look up their ids
+# A tool whose name words all occur in the text gains this share of the text's best BM25 score.
+_NAME_BONUS = 0.5
+# Reciprocal-rank fusion: a tool ranked r-th (from 0) in a ranking earns 1 / (_RANK_CONSTANT + r + 1).
+_RANK_CONSTANT = 10
+# With server hints, each further tool of a server counts this much less than the one before it.
+_SERVER_DECAY = 0.9
+# Choosing the producer of an id by the words of the tool that needs it: those count this much
+# against the words of the id's noun.
+_NEEDER_WORDS_WEIGHT = 0.5
 
 
 def tokens(text: str) -> list[str]:
-    """Lower-case stemmed words, with camelCase and snake_case split apart."""
+    """Lower-case stemmed words, with camelCase and snake_case split apart.
+
+    A word written in mixed case is kept whole too, so that "arXiv" also matches "arxiv".
+    """
     words = [w.lower() for w in _WORD.findall(text)]
+    words += [run.lower() for run in _LETTERS.findall(text) if len(_WORD.findall(run)) > 1]
     return _STEMMER.stemWords([w for w in words if w not in _STOP and len(w) > 1])
 
 
@@ -53,12 +81,16 @@ def lookup_arguments(tool: ToolSpec) -> list[str]:
 def produces(tool: ToolSpec, arg: str) -> bool:
     """Whether `tool` yields a value for argument `arg` without needing it: in its output schema, else its description."""
     base = _base_name(arg)
-    if any(_base_name(name) == base for name in tool.properties if name in tool.required):
+    if _requires(tool, base):
         return False
     if tool.output_schema:
         return base in {_base_name(field) for field in _field_names(tool.output_schema)}
     words = r"[\s_]+".join(re.escape(w) for w in base.split("_"))
     return re.search(rf"\b{words}s?\b", tool.description, re.IGNORECASE) is not None
+
+
+def _requires(tool: ToolSpec, base: str) -> bool:
+    return any(_base_name(name) == base for name in tool.required)
 
 
 def _base_name(name: str) -> str:
@@ -91,82 +123,175 @@ class ScoredTool:
     score: float
 
 
-def _interleave_servers(order: list[int], server_of: list[str], hinted: list[str]) -> list[int]:
-    """Hinted servers first, taking turns so that each hinted server is represented near the top."""
-    queues: dict[str, list[int]] = {s: [] for s in hinted}
-    rest = []
-    for index, server in zip(order, server_of, strict=True):
-        queues.get(server, rest).append(index)
-    turns: list[int] = []
-    while any(queues.values()):
-        for server in hinted:
-            if queues[server]:
-                turns.append(queues[server].pop(0))
-    return turns + rest
+@dataclass(frozen=True)
+class _Need:
+    """The tools of one tool's server that can yield one of its lookup arguments.
+
+    `declared`: the tools that say they produce it (`produces`); the best-ranked few compete on cost.
+    Else `about`: the one tool whose document speaks of the argument's noun, chosen from the catalog.
+    """
+
+    declared: tuple[int, ...]
+    about: int | None
+
+    @property
+    def sources(self) -> tuple[int, ...]:
+        return self.declared or ((self.about,) if self.about is not None else ())
+
+
+def _share_present(weights: dict[str, float], present: set[str]) -> float:
+    """The weighted share of `weights`' words that are `present` (0 for no words)."""
+    total = sum(weights.values())
+    return sum(w for word, w in weights.items() if word in present) / total if total else 0.0
+
+
+def _reciprocal_ranks(scores: Sequence[float]) -> list[float]:
+    """1 / (C + rank + 1) for each tool that matches at all (tied tools share the better rank), 0 for the others."""
+    fused = [0.0] * len(scores)
+    rank, previous = 0, math.inf
+    for position, i in enumerate(sorted(range(len(scores)), key=lambda i: -scores[i])):
+        if scores[i] <= 0:
+            break
+        if scores[i] < previous:
+            rank, previous = position, scores[i]
+        fused[i] = 1 / (_RANK_CONSTANT + rank + 1)
+    return fused
+
+
+def _hinted_first(
+    order: list[int], scores: Sequence[float], server_of: list[str], hinted: list[str]
+) -> list[int]:
+    """Tools of the hinted servers first: every hinted server's best tool, then the others by score,
+    each discounted by `_SERVER_DECAY` per better tool of its own server. Other servers' tools follow."""
+    seen: Counter[str] = Counter()
+    keyed: list[tuple[bool, float, int]] = []
+    for i in order:
+        server = server_of[i]
+        if server in hinted:
+            keyed.append((seen[server] > 0, -scores[i] * _SERVER_DECAY ** seen[server], i))
+            seen[server] += 1
+    keyed.sort(key=lambda entry: entry[:2])  # stable: ties keep the score order
+    return [i for *_, i in keyed] + [i for i in order if server_of[i] not in hinted]
 
 
 class ToolRetriever:
-    """BM25 over one catalog; build once, rank many tasks."""
+    """Lexical tool ranking over one catalog; build once, rank many tasks."""
 
-    def __init__(self, catalog: ToolCatalog, *, server_weight: float = 0.5):
+    def __init__(self, catalog: ToolCatalog):
         self.catalog = catalog
         self.tools: list[ToolSpec] = list(catalog)
-        self.server_weight = server_weight
+        documents = [tokens(tool_document(t)) or ["_"] for t in self.tools]
         self._index = bm25s.BM25()
         if self.tools:
-            self._index.index([tokens(tool_document(t)) or ["_"] for t in self.tools], show_progress=False)
+            self._index.index(documents, show_progress=False)
+        self._words = [frozenset(d) for d in documents]
+        frequency = Counter(w for words in self._words for w in words)
+        self._idf = {w: math.log(1 + (len(documents) - n + 0.5) / (n + 0.5)) for w, n in frequency.items()}
+        self._name_words = [{w: self._idf[w] for w in tokens(t.name) if w in self._idf} for t in self.tools]
+        self._needs = [self._needs_of(i) for i in range(len(self.tools))]
 
     def rank(
         self, query: str, *, k: int = 8, servers: Iterable[str] | None = None, producers: bool = True
     ) -> list[ScoredTool]:
-        """The `k` best tools for `query`; tools of hinted `servers` come before all others.
+        """The `k` best tools for `query`; tools of hinted `servers` come before all others. Without
+        hints, the servers whose tools match best come forward (`_with_server_evidence`).
 
-        With `producers`, a chosen tool that needs an id no chosen tool yields brings in the
-        best-scoring tool that yields it (a search or list tool), in place of the weakest pick.
+        With `producers`, a chosen tool that needs an id no tool before it yields brings in, right
+        after it, the tool of its server that yields it (a search or list tool).
         """
         if not self.tools:
             return []
-        combined = self._with_server_evidence(self._scores(query))
-        order = sorted(range(len(self.tools)), key=lambda i: (-combined[i], self.tools[i].key))
         hinted = [s for s in dict.fromkeys(servers or ()) if s in self.catalog.servers]
+        scores = self._scores(query) if hinted else self._with_server_evidence(self._scores(query))
+        order = sorted(range(len(self.tools)), key=lambda i: (-scores[i], self.tools[i].key))
         if hinted:
-            order = _interleave_servers(order, [self.tools[i].server for i in order], hinted)
-        chosen = order[:k]
+            order = _hinted_first(order, scores, [t.server for t in self.tools], hinted)
         if producers:
-            chosen = self._with_producers(chosen, order, k)
-        return [ScoredTool(self.tools[i], combined[i]) for i in chosen]
-
-    def _with_producers(self, chosen: list[int], order: list[int], k: int) -> list[int]:
-        picked = list(chosen)
-        position = 0
-        while position < min(len(picked), _EXPANDED_HEAD):
-            tool = self.tools[picked[position]]
-            for arg in lookup_arguments(tool):
-                if any(produces(self.tools[i], arg) for i in picked if i != picked[position]):
-                    continue
-                sources = [
-                    i for i in order
-                    if i not in picked and self.tools[i].server == tool.server and produces(self.tools[i], arg)
-                ]
-                if sources:
-                    # The cheapest lookup among the best few: fewest required arguments of its own.
-                    picked.insert(position + 1, min(sources[:3], key=lambda i: len(self.tools[i].required)))
-            position += 1
-        return picked[:k]
+            order = self._with_producers(order)
+        return [ScoredTool(self.tools[i], scores[i]) for i in order[:k]]
 
     def _scores(self, query: str) -> list[float]:
-        words = [w for w in tokens(query) if w in self._index.vocab_dict]
-        if not words:
-            return [0.0] * len(self.tools)
-        return [float(s) for s in self._index.get_scores(words)]
+        """Reciprocal-rank fusion of the whole query's ranking and each tool's best ranking for one sentence."""
+        whole = _reciprocal_ranks(self._lexical(query))
+        by_sentence = [_reciprocal_ranks(self._lexical(part)) for part in _SENTENCE_END.split(query)]
+        best_sentence = [max(ranks) for ranks in zip(*by_sentence, strict=True)]
+        return [w + b for w, b in zip(whole, best_sentence, strict=True)]
 
     def _with_server_evidence(self, scores: Sequence[float]) -> list[float]:
-        """A tool scores higher when its server's other tools also match: tasks use a server's tools together."""
-        best: dict[str, list[float]] = {}
+        """Without hints, each tool gains its server's best score: tasks use a server's tools together."""
+        best: dict[str, float] = {}
         for tool, score in zip(self.tools, scores, strict=True):
-            best.setdefault(tool.server, []).append(score)
-        server_score = {s: sum(sorted(v, reverse=True)[:3]) / 3 for s, v in best.items()}
+            best[tool.server] = max(best.get(tool.server, 0.0), score)
+        return [score + best[tool.server] for tool, score in zip(self.tools, scores, strict=True)]
+
+    def _lexical(self, text: str) -> list[float]:
+        """BM25 of `text` against each tool, plus the name bonus."""
+        words = [w for w in tokens(text) if w in self._index.vocab_dict]
+        if not words:
+            return [0.0] * len(self.tools)
+        scores = self._bm25(words)
+        present = set(words)
+        bonus = _NAME_BONUS * max(scores)
         return [
-            score + self.server_weight * server_score[tool.server]
-            for tool, score in zip(self.tools, scores, strict=True)
+            score + bonus * _share_present(name, present)
+            for score, name in zip(scores, self._name_words, strict=True)
         ]
+
+    def _bm25(self, words: list[str]) -> list[float]:
+        return [float(s) for s in self._index.get_scores(words)]
+
+    def _with_producers(self, order: list[int]) -> list[int]:
+        """`order` with each tool's missing producers placed right after it (see `_Need`)."""
+        position = {i: p for p, i in enumerate(order)}
+        placed: list[int] = []
+        done: set[int] = set()
+
+        def place(i: int) -> None:
+            if i in done:
+                return
+            done.add(i)
+            placed.append(i)
+            for need in self._needs[i]:
+                if done.intersection(need.sources):
+                    continue
+                options = sorted((j for j in need.sources if j not in done), key=position.__getitem__)
+                if options:
+                    # The cheapest lookup among the best few: fewest required arguments of its own.
+                    place(min(options[:3], key=lambda j: len(self.tools[j].required)))
+
+        for i in order:
+            place(i)
+        return placed
+
+    def _needs_of(self, i: int) -> list[_Need]:
+        tool = self.tools[i]
+        same_server = [j for j, other in enumerate(self.tools) if other.server == tool.server and j != i]
+        needs = []
+        for arg in lookup_arguments(tool):
+            declared = tuple(j for j in same_server if produces(self.tools[j], arg))
+            about = None if declared else self._about(tool, arg, same_server)
+            needs.append(_Need(declared, about))
+        return needs
+
+    def _about(self, tool: ToolSpec, arg: str, same_server: list[int]) -> int | None:
+        """The tool of `same_server` that most likely lists the values of `arg`, from the words alone:
+        it speaks of the argument's noun ("model" for `model_id`) without requiring the argument, needs
+        no lookup itself if some such tool does, and shares the most words with the noun and, at
+        `_NEEDER_WORDS_WEIGHT`, with the name of the tool that needs it."""
+        base = _base_name(arg)
+        noun = [
+            w
+            for w in tokens(" ".join(w for w in base.split("_") if w not in _LOOKUP_WORDS))
+            if w in self._idf
+        ]
+        candidates = [
+            j for j in same_server if set(noun) & self._words[j] and not _requires(self.tools[j], base)
+        ]
+        if not candidates:
+            return None
+        entry_points = [j for j in candidates if not lookup_arguments(self.tools[j])]
+        candidates = entry_points or candidates
+        noun_scores = self._bm25(noun)
+        needer = [w for w in tokens(tool.name) if w in self._idf and w not in noun]
+        needer_scores = self._bm25(needer) if needer else [0.0] * len(self.tools)
+        return max(candidates, key=lambda j: noun_scores[j] + _NEEDER_WORDS_WEIGHT * needer_scores[j])

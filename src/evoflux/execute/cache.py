@@ -32,7 +32,9 @@ _STORED = (CallStatus.OK, CallStatus.TOOL_ERROR)
 
 
 def call_key(server: str, tool: str, args: Any, version: str | None) -> str:
-    canonical = json.dumps([server, tool, args, version or ""], sort_keys=True, ensure_ascii=False, default=str)
+    canonical = json.dumps(
+        [server, tool, args, version or ""], sort_keys=True, ensure_ascii=False, default=str
+    )
     return hashlib.sha256(canonical.encode()).hexdigest()[:32]
 
 

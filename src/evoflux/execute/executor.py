@@ -138,7 +138,9 @@ class Executor:
         except UnresolvedReference as exc:
             return NodeOutcome(node.id, NodeStatus.UNRESOLVED_REF, error=str(exc), started=started)
         if isinstance(node, AnswerNode):
-            return NodeOutcome(node.id, NodeStatus.OK, output=resolved, started=started, seconds=now() - started)
+            return NodeOutcome(
+                node.id, NodeStatus.OK, output=resolved, started=started, seconds=now() - started
+            )
         if node.server == VALIDATOR_SERVER:
             passed, message = evaluate_validator(node.tool, resolved)
             return NodeOutcome(
@@ -207,7 +209,9 @@ class Executor:
             async with self._limits[node.server]:
                 # Backstop deadline: the invoker enforces `timeout` itself; this guards a faulty one.
                 with anyio.move_on_after(self.call_timeout + 5.0) as scope:
-                    return await self.invoker.call_tool(node.server, node.tool, args, timeout=self.call_timeout)
+                    return await self.invoker.call_tool(
+                        node.server, node.tool, args, timeout=self.call_timeout
+                    )
             assert scope.cancelled_caught
             return ToolCallResult(
                 status=CallStatus.TIMEOUT,

@@ -50,7 +50,10 @@ def cap_value(value: Any, max_chars: int) -> tuple[Any, str | None]:
     for keep in (50, 20, 10, 5, 2, 1):
         trimmed = _trim(value, keep, max_chars // 4)
         if json_size(trimmed) <= max_chars:
-            return trimmed, f"result cut from {size} to {json_size(trimmed)} characters (lists kept their first {keep} items)"
+            return (
+                trimmed,
+                f"result cut from {size} to {json_size(trimmed)} characters (lists kept their first {keep} items)",
+            )
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
     return text[:max_chars], f"result cut from {size} to {max_chars} characters"
 

@@ -33,9 +33,14 @@ def request_key(
     temperature: float,
     seed: int | None,
     max_tokens: int,
+    scope: str | None = None,
 ) -> str:
-    """Stable sha256 of everything that determines a model's answer."""
-    payload = {
+    """Stable sha256 of everything that determines a model's answer, and of the caller's `scope` when given.
+
+    A scope (a bench unit, say) keeps the same request made by independent callers apart, so each replays
+    its own recorded answers whatever order the callers ran in.
+    """
+    payload: dict[str, Any] = {
         "model": model,
         "messages": messages,
         "schema": schema,
@@ -43,6 +48,8 @@ def request_key(
         "seed": seed,
         "max_tokens": max_tokens,
     }
+    if scope is not None:
+        payload["scope"] = scope
     canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 

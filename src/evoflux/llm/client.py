@@ -3,6 +3,7 @@ JSON-schema replies with a prompt-instruction fallback, bounded retries, real de
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import os
@@ -87,8 +88,9 @@ class ChatClient:
         if cassette is None and cfg.cassette_path is not None and cfg.cassette_mode is not CassetteMode.OFF:
             cassette = Cassette(cfg.cassette_path, cfg.cassette_mode)
         self.cassette = cassette
-        self._sdk: AsyncOpenAI | None = None
+        self._sdk: list[AsyncOpenAI] = []  # shared with `counting_into` views: at most one connection
         self._schema_format = True
+        self.cassette_scope: str | None = None
 
     def __repr__(self) -> str:
         cassette = f"{self.cassette.mode.value}:{self.cassette.path}" if self.cassette else "off"
@@ -111,9 +113,8 @@ class ChatClient:
         await self.aclose()
 
     async def aclose(self) -> None:
-        if self._sdk is not None:
-            await self._sdk.close()
-            self._sdk = None
+        if self._sdk:
+            await self._sdk.pop().close()
 
     async def complete_json(
         self,
@@ -205,6 +206,7 @@ class ChatClient:
             temperature=temperature,
             seed=seed,
             max_tokens=max_tokens,
+            scope=self.cassette_scope,
         )
         summary = RequestSummary.build(
             model=self.model,
@@ -377,21 +379,34 @@ class ChatClient:
             seconds=seconds,
         )
 
+    def counting_into(self, ledger: UsageLedger, scope: str | None = None) -> ChatClient:
+        """The same endpoint, connection and cassette, counting calls into `ledger` (one task among many).
+
+        `scope` names the task in cassette keys (see `request_key`). Close only the original client; views
+        share its connection.
+        """
+        view = copy.copy(self)
+        view.ledger = ledger
+        view.cassette_scope = scope
+        return view
+
     def _client(self) -> AsyncOpenAI:
-        if self._sdk is None:
+        if not self._sdk:
             if not self.config.base_url:
                 raise ModelNotConfigured(
                     f"No base URL is configured for model {self.model!r}.",
                     hint="Set EVOFLUX_BASE_URL to an OpenAI-compatible endpoint such as http://127.0.0.1:8080/v1, "
                     "or use EVOFLUX_MODEL=local for the embedded model.",
                 )
-            self._sdk = AsyncOpenAI(
-                base_url=self.config.base_url,
-                api_key=self.config.secret_key() or NO_API_KEY,
-                max_retries=0,
-                timeout=self.config.request_timeout_s,
+            self._sdk.append(
+                AsyncOpenAI(
+                    base_url=self.config.base_url,
+                    api_key=self.config.secret_key() or NO_API_KEY,
+                    max_retries=0,
+                    timeout=self.config.request_timeout_s,
+                )
             )
-        return self._sdk
+        return self._sdk[0]
 
     def _backoff(self, failures: int, exc: openai.APIError) -> float:
         cfg = self.config

@@ -5,7 +5,13 @@ from __future__ import annotations
 
 
 class LLMError(Exception):
-    """Base class: `message` says what went wrong, `hint` what the user can do about it."""
+    """Base class: `message` says what went wrong, `hint` what the user can do about it.
+
+    `setup` marks errors no later call of the same task can avoid (no endpoint, a refused connection, a
+    rejected key, a missing model file or cassette entry): solvers stop on them instead of spending budget.
+    """
+
+    setup = False
 
     def __init__(self, message: str, *, hint: str | None = None) -> None:
         super().__init__(message)
@@ -19,9 +25,13 @@ class LLMError(Exception):
 class ModelNotConfigured(LLMError):
     """No usable model endpoint or model name was configured."""
 
+    setup = True
+
 
 class ModelUnreachable(LLMError):
     """The base URL refused or dropped the connection on every attempt."""
+
+    setup = True
 
     def __init__(self, message: str, *, base_url: str, hint: str | None = None) -> None:
         super().__init__(message, hint=hint)
@@ -47,6 +57,8 @@ class ModelRequestFailed(LLMError):
 class ModelAuthFailed(ModelRequestFailed):
     """The server rejected the API key (HTTP 401/403)."""
 
+    setup = True
+
 
 class PromptTooLong(ModelRequestFailed):
     """The prompt plus max_tokens does not fit the model's context window."""
@@ -55,9 +67,13 @@ class PromptTooLong(ModelRequestFailed):
 class InvalidRequest(LLMError, ValueError):
     """The caller passed an unusable argument (unknown purpose, malformed message or schema)."""
 
+    setup = True
+
 
 class CassetteError(LLMError):
     """A cassette file cannot be read or written."""
+
+    setup = True
 
 
 class CassetteMiss(CassetteError):
@@ -72,9 +88,13 @@ class CassetteMiss(CassetteError):
 class ModelFileError(LLMError):
     """The local model file could not be found, assembled, verified or downloaded."""
 
+    setup = True
+
 
 class LocalServerError(LLMError):
     """The embedded llama.cpp server could not be started or stopped cleanly."""
+
+    setup = True
 
 
 def redact(text: str, secret: str | None) -> str:

@@ -71,7 +71,13 @@ def edit_schema(tools: Sequence[ToolSpec], max_edits: int) -> dict[str, Any]:
 
 
 def edit_messages(
-    task: str, tools: Sequence[ToolSpec], workflow: Workflow, problems: Sequence[str], *, max_steps: int, max_edits: int
+    task: str,
+    tools: Sequence[ToolSpec],
+    workflow: Workflow,
+    problems: Sequence[str],
+    *,
+    max_steps: int,
+    max_edits: int,
 ) -> list[dict[str, str]]:
     """The planner's messages for `task`, then the failing workflow and what went wrong."""
     messages = planning_messages(task, tools, max_steps=max_steps)
@@ -134,7 +140,9 @@ class EditProposer:
         deadline_s: float | None = None,
     ) -> tuple[list[ProposedEdit], ModelReply]:
         reply = await self.client.complete_json(
-            edit_messages(task, tools, workflow, problems, max_steps=self.max_steps, max_edits=self.max_edits),
+            edit_messages(
+                task, tools, workflow, problems, max_steps=self.max_steps, max_edits=self.max_edits
+            ),
             edit_schema(tools, self.max_edits),
             purpose=Purpose.EDIT,
             temperature=temperature,

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from evoflux.execute.outcome import Execution
 from evoflux.execute.results import cap_value
-from evoflux.llm import ChatClient, ModelReply, Purpose
+from evoflux.llm import ChatClient, LLMError, ModelReply, Purpose
 from evoflux.workflow.graph import ToolNode
 
 INSTRUCTIONS = """You answer a request using only the evidence: results of tool calls that were run for it. \
@@ -42,7 +42,9 @@ def evidence(execution: Execution, max_chars_per_step: int = 900) -> str:
         outcome = execution.outcomes.get(node.id)
         if outcome is None:
             continue
-        call = f"[{node.id}] {node.tool_key}({json.dumps(outcome.args or {}, ensure_ascii=False, default=str)})"
+        call = (
+            f"[{node.id}] {node.tool_key}({json.dumps(outcome.args or {}, ensure_ascii=False, default=str)})"
+        )
         if outcome.ok:
             value = cap_value(outcome.output, max_chars_per_step)[0]
             shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
@@ -56,10 +58,24 @@ def evidence(execution: Execution, max_chars_per_step: int = 900) -> str:
     return "\n".join(lines)
 
 
-async def synthesize(client: ChatClient, task: str, execution: Execution, *, max_tokens: int = 300) -> Answer:
-    """The answer to `task` from what `execution` produced; an empty run gets an honest answer without a call."""
-    if not any(isinstance(n, ToolNode) and execution.outcomes[n.id].ok for n in execution.workflow.tool_nodes):
-        return Answer("Could not complete: no tool step succeeded, so there is no evidence to answer from.", (), None)
+async def synthesize(
+    client: ChatClient,
+    task: str,
+    execution: Execution,
+    *,
+    max_tokens: int = 300,
+    deadline_s: float | None = None,
+) -> Answer:
+    """The answer to `task` from what `execution` produced; an empty run gets an honest answer without a call.
+
+    A call cut off at `deadline_s` falls back to the planner's answer template, filled from what ran.
+    """
+    if not any(
+        isinstance(n, ToolNode) and execution.outcomes[n.id].ok for n in execution.workflow.tool_nodes
+    ):
+        return Answer(
+            "Could not complete: no tool step succeeded, so there is no evidence to answer from.", (), None
+        )
     messages = [
         {"role": "system", "content": INSTRUCTIONS},
         {"role": "user", "content": f"request: {task}\n\nevidence:\n{evidence(execution)}"},
@@ -71,13 +87,23 @@ async def synthesize(client: ChatClient, task: str, execution: Execution, *, max
             f"\n\nSteps {', '.join(failed)} FAILED: their results are unknown. Do not guess them; "
             "answer only what the other steps show, and say what could not be found."
         )
-    reply = await client.complete_json(messages, _SCHEMA, purpose=Purpose.SYNTHESIZE, max_tokens=max_tokens)
-    if isinstance(reply.value, dict) and isinstance(reply.value.get("answer"), str) and reply.value["answer"].strip():
-        text = reply.value["answer"].strip()
+    reply: ModelReply | None = None
+    try:
+        reply = await client.complete_json(
+            messages, _SCHEMA, purpose=Purpose.SYNTHESIZE, max_tokens=max_tokens, deadline_s=deadline_s
+        )
+    except LLMError as exc:  # cut off at the deadline: the answer is still owed
+        if exc.setup:
+            raise
+        why = exc.message
+    else:
+        why = reply.failure.detail if reply.failure else "empty answer"
+    value = reply.value if reply is not None else None
+    if isinstance(value, dict) and isinstance(value.get("answer"), str) and value["answer"].strip():
+        text = value["answer"].strip()
     elif execution.answer:
         text = execution.answer  # the planner's template, filled from what ran
     else:
-        why = reply.failure.detail if reply.failure else "empty answer"
         text = f"Could not write an answer from the evidence ({why})."
     if failed:
         text = f"(incomplete: step {', '.join(failed)} failed) {text}"

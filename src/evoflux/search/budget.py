@@ -21,9 +21,14 @@ class Budget:
     seconds: float = 300.0
     iterations: int = 5
 
-    def reserve(self, model_calls: int, tokens: int) -> Budget:
-        """What is left for the search after keeping `model_calls` and `tokens` for the answer."""
-        return replace(self, model_calls=max(0, self.model_calls - model_calls), tokens=max(0, self.tokens - tokens))
+    def reserve(self, model_calls: int, tokens: int, seconds: float = 0.0) -> Budget:
+        """What is left for the search after keeping `model_calls`, `tokens` and `seconds` for the answer."""
+        return replace(
+            self,
+            model_calls=max(0, self.model_calls - model_calls),
+            tokens=max(0, self.tokens - tokens),
+            seconds=max(0.0, self.seconds - seconds),
+        )
 
     def scaled(self, factor: float) -> Budget:
         return Budget(

@@ -16,7 +16,35 @@ from evoflux.workflow.graph import AnswerNode, ToolNode, Workflow
 _QUOTED = re.compile(r"'([^']{2,80})'|\"([^\"]{2,80})\"")
 _WORD = re.compile(r"[A-Za-z][\w-]*")
 # Capitalised words that are not names a tool must see.
-_COMMON = frozenset({"i", "i'm", "what", "which", "who", "how", "when", "where", "is", "are", "the", "a", "an", "and", "or", "if", "my", "our", "please", "can", "could", "would", "will", "do", "does"})
+_COMMON = frozenset(
+    {
+        "i",
+        "i'm",
+        "what",
+        "which",
+        "who",
+        "how",
+        "when",
+        "where",
+        "is",
+        "are",
+        "the",
+        "a",
+        "an",
+        "and",
+        "or",
+        "if",
+        "my",
+        "our",
+        "please",
+        "can",
+        "could",
+        "would",
+        "will",
+        "do",
+        "does",
+    }
+)
 
 # Text that servers return as a "successful" result while reporting a failure.
 _ERROR_TEXT = re.compile(
@@ -95,7 +123,9 @@ def score(workflow: Workflow, issues: list[Issue], execution: Execution | None, 
     depth = _critical_path(workflow)
     covered = coverage(task, workflow, execution)
     if execution is None or not tools:
-        return Fitness(not has_errors(issues) and bool(tools), 0.0, False, False, covered, 0.0, -calls, -depth)
+        return Fitness(
+            not has_errors(issues) and bool(tools), 0.0, False, False, covered, 0.0, -calls, -depth
+        )
     good = {n.id for n in tools if not looks_failed(execution.outcomes[n.id])}
     answer = workflow.answer
     grounded = _grounded(answer, execution, good)

@@ -137,7 +137,9 @@ class Search:
                 group.start_soon(one, index)
         return [c for c in results if c is not None]
 
-    def _repaired(self, workflow: Workflow, candidate: Candidate | None = None) -> tuple[Workflow, tuple[Edit, ...]]:
+    def _repaired(
+        self, workflow: Workflow, candidate: Candidate | None = None
+    ) -> tuple[Workflow, tuple[Edit, ...]]:
         if not self.settings.rule_repair:
             return workflow, ()
         repair = repair_workflow(
@@ -164,6 +166,8 @@ class Search:
                 deadline_s=self.meter.seconds_left(),
             )
         except LLMError as exc:
+            if exc.setup:
+                raise
             self.model_errors.append(str(exc).splitlines()[0])  # the search goes on with what it has
             return None
         return plan.workflow
@@ -183,7 +187,9 @@ class Search:
                 repairs.append((repaired, "repair", first, edits))
         return firsts + await self._evaluate_all(repairs)
 
-    async def _child(self, parent: Candidate) -> tuple[Workflow, str, Candidate | None, Sequence[Edit]] | None:
+    async def _child(
+        self, parent: Candidate
+    ) -> tuple[Workflow, str, Candidate | None, Sequence[Edit]] | None:
         """Rules first; then a random exploration edit with the adaptive chance; else a model edit."""
         repaired, edits = self._repaired(parent.workflow, parent)
         if edits and signature(repaired) not in self._seen:
@@ -204,6 +210,8 @@ class Search:
                 deadline_s=self.meter.seconds_left(),
             )
         except LLMError as exc:
+            if exc.setup:
+                raise
             self.model_errors.append(str(exc).splitlines()[0])
             return None
         edited, applied = apply_proposed(parent.workflow, proposed, self.catalog)
@@ -237,7 +245,9 @@ class Search:
                 if made is not None:
                     children.append(made)
             if self.settings.redesign and self.intensity.stalled >= self.settings.stall_for_redesign:
-                fresh = await self._plan(self.settings.temperature, self.rng.randrange(1 << 30), self._feedback(population))
+                fresh = await self._plan(
+                    self.settings.temperature, self.rng.randrange(1 << 30), self._feedback(population)
+                )
                 if fresh is not None:
                     children.append((fresh, "redesign", None, ()))
                     self.intensity.stalled = 0
@@ -251,7 +261,11 @@ class Search:
             history.append(population[0].fitness.value)
             if self.meter.exhausted() and self.meter.exhausted() != "iterations":
                 break
-        reason = "solved" if population and population[0].fitness.complete else (self.meter.exhausted() or "stalled")
+        reason = (
+            "solved"
+            if population and population[0].fitness.complete
+            else (self.meter.exhausted() or "stalled")
+        )
         return SearchOutcome(
             best=population[0] if population else None,
             candidates=self.candidates,
@@ -266,5 +280,7 @@ class Search:
         parent = next((c for c in self.candidates if c.id == child.parent), None)
         if parent is None or child.fitness >= parent.fitness:
             return True
-        return self.settings.diversity and min(distance(child.workflow, c.workflow) for c in population) >= _NOVEL
-
+        return (
+            self.settings.diversity
+            and min(distance(child.workflow, c.workflow) for c in population) >= _NOVEL
+        )

@@ -25,7 +25,9 @@ def _spec(catalog: ToolCatalog, key: str | None) -> ToolSpec | None:
     return catalog.get(server, name)
 
 
-def apply_proposed(workflow: Workflow, proposed: Sequence[ProposedEdit], catalog: ToolCatalog) -> tuple[Workflow, list[Edit]]:
+def apply_proposed(
+    workflow: Workflow, proposed: Sequence[ProposedEdit], catalog: ToolCatalog
+) -> tuple[Workflow, list[Edit]]:
     """Apply each proposed edit in turn; one that names unknown things or would break the graph is skipped."""
     applied: list[Edit] = []
     for edit in proposed:
@@ -42,7 +44,9 @@ def apply_proposed(workflow: Workflow, proposed: Sequence[ProposedEdit], catalog
 def _apply_one(workflow: Workflow, edit: ProposedEdit, catalog: ToolCatalog) -> Change | None:
     node = workflow.node(edit.node) if edit.node else None
     if edit.op == "set_arg" and isinstance(node, ToolNode) and edit.arg:
-        return set_arg(workflow, node.id, edit.arg, edit.value, reason="proposed by the model", source="model")
+        return set_arg(
+            workflow, node.id, edit.arg, edit.value, reason="proposed by the model", source="model"
+        )
     if edit.op == "swap_tool" and isinstance(node, ToolNode):
         spec = _spec(catalog, edit.tool)
         return swap_tool(workflow, node.id, spec, catalog, source="model") if spec else None
@@ -51,7 +55,9 @@ def _apply_one(workflow: Workflow, edit: ProposedEdit, catalog: ToolCatalog) -> 
         if spec is None:
             return None
         before = workflow.answer.id if workflow.answer else None
-        return add_step_op(workflow, spec, edit.args, before=before, reason="proposed by the model", source="model")
+        return add_step_op(
+            workflow, spec, edit.args, before=before, reason="proposed by the model", source="model"
+        )
     if edit.op == "remove_step" and isinstance(node, ToolNode):
         return remove_step(workflow, node.id, catalog, reason="proposed by the model", source="model")
     return None
@@ -60,7 +66,9 @@ def _apply_one(workflow: Workflow, edit: ProposedEdit, catalog: ToolCatalog) -> 
 # ---------------------------------------------------------------- random exploration
 
 
-def explore(workflow: Workflow, catalog: ToolCatalog, tools: Sequence[ToolSpec], rng: random.Random) -> Change | None:
+def explore(
+    workflow: Workflow, catalog: ToolCatalog, tools: Sequence[ToolSpec], rng: random.Random
+) -> Change | None:
     """One random, schema-respecting change: another enum value, a sibling tool, or dropping an unread step."""
     moves: list[Callable[[], Change | None]] = [
         lambda: _other_enum_value(workflow, catalog, rng),
@@ -90,20 +98,37 @@ def _other_enum_value(workflow: Workflow, catalog: ToolCatalog, rng: random.Rand
     if not choices:
         return None
     node_id, name, values = rng.choice(choices)
-    return set_arg(workflow, node_id, name, rng.choice(values), reason="exploration: another allowed value", source="random")
+    return set_arg(
+        workflow,
+        node_id,
+        name,
+        rng.choice(values),
+        reason="exploration: another allowed value",
+        source="random",
+    )
 
 
-def _sibling_tool(workflow: Workflow, catalog: ToolCatalog, tools: Sequence[ToolSpec], rng: random.Random) -> Change | None:
+def _sibling_tool(
+    workflow: Workflow, catalog: ToolCatalog, tools: Sequence[ToolSpec], rng: random.Random
+) -> Change | None:
     """Swap a step for another retrieved tool of the same server that takes at least one of its arguments."""
     nodes = list(workflow.tool_nodes)
     rng.shuffle(nodes)
     for node in nodes:
         siblings = [
-            t for t in tools
+            t
+            for t in tools
             if t.server == node.server and t.name != node.tool and set(t.properties) & set(node.args)
         ]
         if siblings:
-            return swap_tool(workflow, node.id, rng.choice(siblings), catalog, reason="exploration: a sibling tool", source="random")
+            return swap_tool(
+                workflow,
+                node.id,
+                rng.choice(siblings),
+                catalog,
+                reason="exploration: a sibling tool",
+                source="random",
+            )
     return None
 
 
@@ -111,4 +136,6 @@ def _drop_unread_step(workflow: Workflow, catalog: ToolCatalog, rng: random.Rand
     unread = [n.id for n in workflow.tool_nodes if not readers_of(workflow, n.id)]
     if not unread or len(workflow.tool_nodes) < 2:
         return None
-    return remove_step(workflow, rng.choice(unread), catalog, reason="exploration: a step nothing reads", source="random")
+    return remove_step(
+        workflow, rng.choice(unread), catalog, reason="exploration: a step nothing reads", source="random"
+    )

@@ -38,7 +38,8 @@ class Candidate:
         found = [f"{i.node or 'workflow'}: {i.message}" for i in self.issues if i.severity == "error"]
         if self.execution is not None:
             found += [
-                f"{o.node} failed ({o.status.value}): {(o.error or '')[:240]}" for o in self.execution.failures()
+                f"{o.node} failed ({o.status.value}): {(o.error or '')[:240]}"
+                for o in self.execution.failures()
             ]
         return list(dict.fromkeys(found))[:limit]
 
@@ -73,7 +74,9 @@ def tournament(candidates: Sequence[Candidate], rng: random.Random, size: int = 
     return max(drawn, key=lambda c: c.fitness)
 
 
-def prune(candidates: Sequence[Candidate], keep: int, *, diversity: bool = True, weight: float = 0.15) -> list[Candidate]:
+def prune(
+    candidates: Sequence[Candidate], keep: int, *, diversity: bool = True, weight: float = 0.15
+) -> list[Candidate]:
     """At most `keep` candidates: the best first, then by fitness plus distance to those kept."""
     ranked = sorted(candidates, key=lambda c: c.fitness, reverse=True)
     if not diversity or len(ranked) <= keep:

@@ -150,7 +150,9 @@ def load_trace(folder: Path) -> Trace:
         for number, line in enumerate(candidates_path.read_text(encoding="utf-8").splitlines(), start=1):
             if line.strip():
                 candidates.append(_candidate(_json(line, f"{candidates_path}:{number}")))
-    result = _json(result_path.read_text(encoding="utf-8"), str(result_path)) if result_path.is_file() else None
+    result = (
+        _json(result_path.read_text(encoding="utf-8"), str(result_path)) if result_path.is_file() else None
+    )
     return Trace(folder=folder, candidates=candidates, result=result)
 
 
@@ -176,7 +178,9 @@ def _candidate(data: dict[str, Any]) -> TracedCandidate:
             ran=data["ran"],
             tool_calls=data["tool_calls"],
             nodes=[
-                TracedNode(n["node"], n["status"], n.get("error"), n["seconds"], n.get("args"), n.get("output"))
+                TracedNode(
+                    n["node"], n["status"], n.get("error"), n["seconds"], n.get("args"), n.get("output")
+                )
                 for n in data["nodes"]
             ],
         )

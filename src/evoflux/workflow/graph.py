@@ -73,9 +73,7 @@ class Template:
         return tuple(p for p in self.parts if isinstance(p, Ref))
 
     def __str__(self) -> str:
-        return "".join(
-            p if isinstance(p, str) else "{" + str(p)[1:] + "}" for p in self.parts
-        )
+        return "".join(p if isinstance(p, str) else "{" + str(p)[1:] + "}" for p in self.parts)
 
 
 @dataclass(frozen=True)
