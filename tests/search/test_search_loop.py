@@ -12,7 +12,7 @@ import pytest
 
 from evoflux.catalog.config import InProcessServer, ServersConfig
 from evoflux.environment import ToolEnvironment
-from evoflux.llm import ChatClient, ModelConfig
+from evoflux.llm import ChatClient, ModelConfig, ModelUnreachable
 from evoflux.search.budget import Budget
 from evoflux.search.loop import Search, SearchSettings
 from evoflux.search.population import lineage
@@ -97,7 +97,7 @@ async def test_iterations_are_bounded_and_recorded():
     assert len(outcome.history) == run.meter.iterations + 1
 
 
-async def test_a_model_that_cannot_be_reached_ends_the_search_with_its_reason():
+async def test_a_model_that_cannot_be_reached_stops_the_search_at_the_first_call():
     unreachable = ChatClient(ModelConfig(model="none", base_url="http://127.0.0.1:9/v1", max_retries=0))
     async with ToolEnvironment(bundled()) as env:
         catalog = await env.catalog(["weather"])
@@ -109,7 +109,6 @@ async def test_a_model_that_cannot_be_reached_ends_the_search_with_its_reason():
             unreachable,
             settings=SearchSettings(initial=2),
         )
-        outcome = await run.run()
-    assert outcome.best is None and outcome.candidates == []
-    assert len(outcome.model_errors) == 2 and all("127.0.0.1:9" in e for e in outcome.model_errors)
-    assert run.meter.model_calls == 2  # failed calls still count against the budget
+        with pytest.raises(ModelUnreachable, match=r"127\.0\.0\.1:9"):
+            await run.run()  # a setup error: no later call could succeed, so none is made
+    assert run.meter.model_calls == 1  # the failed call is still in the ledger

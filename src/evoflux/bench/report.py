@@ -614,6 +614,8 @@ def _steps_label(level: int | None) -> str:
 
 
 def _plot_fitness(figure: Figure, run: Run) -> bool:
+    from matplotlib.ticker import MaxNLocator
+
     curves: dict[str, list[list[float]]] = {}
     for record in run.records:
         curve = [float(v) for v in record.get("fitness_curve") or () if isinstance(v, int | float)]
@@ -635,7 +637,8 @@ def _plot_fitness(figure: Figure, run: Run) -> bool:
             label=f"{strategy} (n={len(curves[strategy])})",
         )
         axes.fill_between(xs, low, high, color=colors[strategy], alpha=0.15, linewidth=0)
-    axes.set_xlabel("search iteration")
+    axes.set_xlabel("search iteration (baselines: attempt)")
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_ylabel("best fitness so far (mean; band = min-max)")
     axes.set_title(f"Search progress: {run.name}")
     axes.grid(alpha=0.3)
