@@ -29,9 +29,8 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import json_repair
-
 from evoflux.llm import ModelReply, ModelTimeout, Purpose
+from evoflux.llm.parsing import repair_json
 from evoflux.plan.synthesize import evidence
 from evoflux.workflow.render import render_text
 
@@ -163,11 +162,8 @@ async def judge(client: ChatClient, result: SolveResult, *, deadline_s: float | 
 def verdict_from_reply(reply: ModelReply) -> Verdict:
     """The usable dimensions of a judge reply; never raises."""
     value = reply.value
-    if value is None and "{" in reply.text:
-        try:  # a truncated reply: keep the dimensions it finished
-            value = json_repair.loads(reply.text)
-        except Exception:
-            value = None
+    if value is None:  # a truncated reply: keep the dimensions it finished
+        value = repair_json(reply.text)
     why = f"{reply.failure.kind.value}: {reply.failure.detail}" if reply.failure else "no JSON object"
     if not isinstance(value, dict):
         return Verdict({}, {}, error=f"the judge gave no usable verdict ({why})")

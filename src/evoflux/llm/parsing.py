@@ -49,7 +49,7 @@ def parse_json_text(text: str, finish_reason: str | None, validator: Draft202012
     try:
         value = json.loads(stripped)
     except json.JSONDecodeError:
-        value = _repair(stripped)
+        value = repair_json(stripped)
         repaired = True
     if not isinstance(value, dict | list):
         detail = f"Expected a JSON object, got: {_preview(stripped)}"
@@ -72,7 +72,8 @@ def text_failure(text: str, finish_reason: str | None) -> ReplyFailure | None:
     return None
 
 
-def _repair(text: str) -> JsonValue:
+def repair_json(text: str) -> JsonValue:
+    """The JSON value json-repair makes of `text` (a truncated object keeps its finished fields); None without one."""
     if "{" not in text and "[" not in text:
         return None
     # Without logging=True, json_repair returns the repaired value itself, never a (value, log) tuple.
