@@ -530,7 +530,9 @@ def _plot_success_vs_calls(figure: Figure, run: Run, rows: list[SummaryRow]) -> 
         _no_data(axes, "no task with an expected answer")
         return True
     same_n = len({success.tasks for _, success, _ in points}) == 1
-    for strategy, success, calls in points:
+    x_max = max(calls.high for _, _, calls in points) * 1.15 or 1
+    heights = _spread([success.mean * 100 for _, success, _ in points], _LABEL_GAP)
+    for (strategy, success, calls), label_y in zip(points, heights, strict=True):
         axes.errorbar(
             calls.mean,
             success.mean * 100,
@@ -541,14 +543,20 @@ def _plot_success_vs_calls(figure: Figure, run: Run, rows: list[SummaryRow]) -> 
             capsize=4,
             color=colors[strategy],
         )
+        # Labels of points in the right half go to their left, so none runs off the plot.
+        leftwards = calls.mean > x_max / 2
         axes.annotate(
             strategy if same_n else f"{strategy} (n={success.tasks})",
             (calls.mean, success.mean * 100),
-            xytext=(8, 6),
-            textcoords="offset points",
+            xytext=(calls.mean + (-0.02 if leftwards else 0.02) * x_max, label_y + 2),
+            textcoords="data",
+            ha="right" if leftwards else "left",
             color=colors[strategy],
             fontweight="bold",
             bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.8},
+            arrowprops={"arrowstyle": "-", "color": colors[strategy], "lw": 0.6}
+            if label_y < success.mean * 100
+            else None,
         )
     tasks = (
         f"{points[0][1].tasks} tasks with an expected answer"
@@ -561,9 +569,21 @@ def _plot_success_vs_calls(figure: Figure, run: Run, rows: list[SummaryRow]) -> 
     axes.set_xlabel("model calls per task (mean, 95% CI)")
     axes.set_ylabel("success rate % (mean, 95% CI)")
     axes.set_ylim(-5, 105)
-    axes.set_xlim(0, max(calls.high for _, _, calls in points) * 1.15 or 1)
+    axes.set_xlim(0, x_max)
     axes.grid(alpha=0.3)
     return True
+
+
+_LABEL_GAP = 6.0  # percentage points between two labels' baselines
+
+
+def _spread(values: list[float], gap: float) -> list[float]:
+    """A label height for each value: its own, or lower when the label above would overlap it by `gap`."""
+    heights = [0.0] * len(values)
+    above = math.inf
+    for i in sorted(range(len(values)), key=lambda i: -values[i]):
+        heights[i] = above = min(values[i], above - gap)
+    return heights
 
 
 def _plot_feasibility_by_steps(figure: Figure, run: Run, resamples: int, seed: int) -> bool:
