@@ -204,6 +204,14 @@ async def test_a_reply_that_is_not_an_answer_object_falls_back_to_the_filled_tem
 
 
 @pytest.mark.anyio
+@pytest.mark.parametrize("written", [", ", "  ", "."])
+async def test_an_answer_of_bare_punctuation_falls_back_to_the_filled_template(written: str):
+    client = ScriptedClient(text=json.dumps({"answer": written}), value={"answer": written})
+    answer = await synthesize(client, TASK, complete())  # type: ignore[arg-type]
+    assert answer.text == "It is 1443.2 mile."
+
+
+@pytest.mark.anyio
 async def test_without_a_template_a_garbled_reply_is_reported_not_passed_on():
     client = ScriptedClient(text="fmt.Sprintf(", value=None)
     run = execution(

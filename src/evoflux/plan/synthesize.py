@@ -26,6 +26,7 @@ _SCHEMA = {
     "additionalProperties": False,
 }
 _CITATION = re.compile(r"\[(\w+)\]")
+_WORDLIKE = re.compile(r"\w")  # an "answer" of bare punctuation (", ") says nothing
 
 
 @dataclass(frozen=True)
@@ -97,10 +98,11 @@ async def synthesize(
             raise
         why = exc.message
     else:
-        why = reply.failure.detail if reply.failure else "empty answer"
+        why = reply.failure.detail if reply.failure else "an answer without words"
     value = reply.value if reply is not None else None
-    if isinstance(value, dict) and isinstance(value.get("answer"), str) and value["answer"].strip():
-        text = value["answer"].strip()
+    written = value.get("answer") if isinstance(value, dict) else None
+    if isinstance(written, str) and _WORDLIKE.search(written):
+        text = written.strip()
     elif execution.answer:
         text = execution.answer  # the planner's template, filled from what ran
     else:
