@@ -16,7 +16,6 @@ fails with CassetteMiss until the cassette is recorded again).
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import json
 import os
 import sys
@@ -42,14 +41,12 @@ from evoflux.llm import (
     ModelConfig,
     ModelReply,
     UsageLedger,
-    default_cache_dir,
-    model_spec,
     open_client,
 )
-from evoflux.llm.model_files import installed_part_files
 from evoflux.llm.parsing import parse_json_text, schema_validator
 from evoflux.servers import BUNDLED_SERVERS
 from evoflux.solver import Cost, SolveResult, model_config, solve_with
+from local_model_check import local_model_unavailable
 
 CASSETTE = Path(__file__).resolve().parent / "cassettes" / "plan_local_qwen1p5b.jsonl"
 RECORD = os.environ.get("EVOFLUX_RECORD_CASSETTES") == "1"
@@ -139,19 +136,6 @@ def bundled_config(*names: str) -> ServersConfig:
             if not names or name in names
         )
     )
-
-
-def local_model_unavailable() -> str | None:
-    """Why the real 1.5B model cannot run here, or None when it can."""
-    if importlib.util.find_spec("xllamacpp") is None:
-        return "xllamacpp is not installed (pip install 'evoflux[local]')"
-    spec = model_spec("local")
-    if os.environ.get("EVOFLUX_MODEL_PATH") or (default_cache_dir() / spec.filename).is_file():
-        return None
-    _, missing = installed_part_files(spec)
-    if missing:
-        return f"the 1.5B model is not cached and {len(missing)} of its 22 part packages are missing"
-    return None
 
 
 def cassette_entries(task: str) -> list[dict[str, Any]]:

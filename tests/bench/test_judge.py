@@ -17,7 +17,6 @@ fails with CassetteMiss until the cassette is recorded again).
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import json
 import os
 from pathlib import Path
@@ -47,16 +46,14 @@ from evoflux.llm import (
     ModelTimeout,
     Purpose,
     UsageLedger,
-    default_cache_dir,
-    model_spec,
     open_client,
 )
-from evoflux.llm.model_files import installed_part_files
 from evoflux.llm.parsing import parse_json_text, schema_validator
 from evoflux.servers import BUNDLED_SERVERS
 from evoflux.solver import Cost, SolveResult
 from evoflux.workflow.graph import Workflow
 from evoflux.workflow.parse import parse_workflow
+from local_model_check import local_model_unavailable
 
 CASSETTE = Path(__file__).resolve().parents[1] / "cassettes" / "judge_local_qwen1p5b.jsonl"
 RECORD = os.environ.get("EVOFLUX_RECORD_CASSETTES") == "1"
@@ -104,21 +101,6 @@ async def recorded_results() -> dict[str, SolveResult]:
         "good": solved(tasks[GOOD_TASK], good.workflow, good, good.answer),
         "bad": solved(tasks[BAD_TASK], bad.workflow, bad, BAD_ANSWER),
     }
-
-
-def local_model_unavailable() -> str | None:
-    """Why the real 1.5B model cannot run here, or None when it can."""
-    if importlib.util.find_spec("xllamacpp") is None:
-        return "xllamacpp is not installed (pip install 'evoflux[local]')"
-    spec = model_spec("local")
-    if os.environ.get("EVOFLUX_MODEL_PATH") or (default_cache_dir() / spec.filename).is_file():
-        return None
-    _, missing = installed_part_files(spec)
-    return (
-        f"the 1.5B model is not cached and {len(missing)} of its part packages are missing"
-        if missing
-        else None
-    )
 
 
 # ---------------------------------------------------------------- recording (the real model)

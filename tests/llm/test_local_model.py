@@ -18,28 +18,14 @@ from evoflux.llm import (
     ModelConfig,
     UsageLedger,
     available_cores,
-    default_cache_dir,
     model_spec,
     open_client,
 )
-from evoflux.llm.model_files import installed_part_files
+from local_model_check import local_model_unavailable
 
 HAS_XLLAMACPP = importlib.util.find_spec("xllamacpp") is not None
 RECORD = os.environ.get("EVOFLUX_RECORD_CASSETTES") == "1"
 """Re-record the cassette with: EVOFLUX_RECORD_CASSETTES=1 pytest -m e2e tests/llm/test_local_model.py"""
-
-
-def local_model_unavailable() -> str | None:
-    """Why the real 1.5B model cannot run here, or None when it can."""
-    if not HAS_XLLAMACPP:
-        return "xllamacpp is not installed (pip install 'evoflux[local]')"
-    spec = model_spec("local")
-    if os.environ.get("EVOFLUX_MODEL_PATH") or (default_cache_dir() / spec.filename).is_file():
-        return None
-    _, missing = installed_part_files(spec)
-    if missing:
-        return f"the 1.5B model is not cached and {len(missing)} of its 22 part packages are missing"
-    return None
 
 
 def test_server_needs_start_and_cores_are_counted(tmp_path: Path) -> None:
