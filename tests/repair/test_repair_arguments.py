@@ -213,3 +213,58 @@ def test_unclear_values_are_left_alone(bundled, tool, args, code):
     result = one(bundled, tool, args)
     assert ops(result) == []
     assert [i.code for i in errors(result)] == [code]
+
+
+# ---------------------------------------------------------------- options the task names
+
+
+@pytest.mark.parametrize(
+    "task, options, named",
+    [
+        ("How many nautical miles from Oslo?", ["mile", "nautical_mile"], ["nautical_mile"]),
+        ("How many kilometres is 26.2 miles?", ["kilometer", "mile"], ["kilometer", "mile"]),
+        ("Ten feet in metres, please", ["foot", "meter", "millimeter"], ["foot", "meter"]),
+        ("Send it by express", ["standard", "express"], ["express"]),
+        ("How warm is it in Oslo?", ["celsius", "fahrenheit"], []),
+        ("An expressway in Oslo", ["standard", "express"], []),
+    ],
+)
+def test_the_options_a_task_names(task, options, named):
+    from evoflux.repair.task_text import named_options
+
+    assert named_options(task, options) == named
+
+
+def test_an_enum_argument_takes_the_one_option_the_task_names(bundled):
+    result = one(
+        bundled,
+        "shop:get_shipping_quote",
+        {"weight_kg": 2.5, "destination_country": "CA", "speed": "standard"},
+        task="What does express shipping of 2.5 kg to Canada cost?",
+    )
+    assert result.workflow.node("n1").args["speed"] == "express"
+    assert "express" in result.edits[0].reason
+    unset = one(
+        bundled,
+        "shop:get_shipping_quote",
+        {"weight_kg": 2.5, "destination_country": "CA"},
+        task="What does express shipping of 2.5 kg to Canada cost?",
+    )
+    assert unset.workflow.node("n1").args["speed"] == "express"
+
+
+def test_an_option_another_argument_already_takes_is_not_chosen_twice(bundled):
+    converted = one(
+        bundled,
+        "units:convert_length",
+        {"value": 26.2, "from_unit": "mile", "to_unit": "meter"},
+        task="How many kilometres is 26.2 miles?",
+    )
+    assert converted.workflow.node("n1").args == {"value": 26.2, "from_unit": "mile", "to_unit": "kilometer"}
+    both_named = one(
+        bundled,
+        "units:convert_temperature",
+        {"value": 76.1, "from_unit": "fahrenheit", "to_unit": "celsius"},
+        task="How warm is it in Sydney, in Fahrenheit?",
+    )
+    assert ops(both_named) == []  # the only named option is taken by from_unit

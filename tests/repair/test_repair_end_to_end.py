@@ -89,7 +89,7 @@ async def test_a_unit_conversion_with_loose_names_and_plural_units(env):
 
 async def test_a_wrong_field_and_an_unknown_station_fixed_from_execution(env):
     plan = {
-        "task": "What is the temperature in Oslo right now, in Fahrenheit?",
+        "task": "What is the temperature in Oslo at station WX-OSL-99 right now, in Fahrenheit?",
         "nodes": [
             {"id": "n1", "tool": "weather.currentConditions", "args": {"station_id": "WX-OSL-99"}},
             {

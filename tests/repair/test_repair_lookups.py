@@ -6,6 +6,7 @@ from repair_helpers import errors, executed, flow, ops, repaired
 
 from evoflux.execute.outcome import NodeStatus
 from evoflux.repair import repair_workflow
+from evoflux.repair.lookups import made_up_ids
 from evoflux.workflow import IssueCode, Ref
 from evoflux.workflow.edits import EditOp
 
@@ -109,7 +110,44 @@ def test_a_server_saying_the_id_is_unknown_triggers_the_lookup(bundled):
     new = result.workflow.node(result.edits[0].node)
     assert (new.tool_key, new.args) == ("weather:search_stations", {"city": "Madrid"})
     assert result.workflow.node("n1").args["station_id"] == Ref(new.id, ("stations", 0, "station_id"))
-    assert repair_workflow(wf, bundled).edits == ()  # without the execution nothing looks wrong
+    stated = "Current temperature at WX-MAD-99 in Madrid?"
+    assert repair_workflow(wf, bundled, task=stated).edits == ()  # without the error nothing looks wrong
+
+
+def test_an_id_nothing_supports_is_looked_up_before_any_run(bundled):
+    result = repaired(
+        bundled,
+        {"id": "n1", "tool": "weather:current_conditions", "args": {"station_id": "WX-OSL-01"}},
+        {"id": "answer", "answer": "{n1.wind_speed}"},
+        task="How strong is the wind in Reykjavik right now?",
+    )
+    new = result.workflow.node(result.edits[0].node)
+    assert (new.tool_key, new.args) == ("weather:search_stations", {"city": "Reykjavik"})
+    assert "WX-OSL-01" in result.edits[0].reason
+    assert result.workflow.node("n1").args["station_id"] == Ref(new.id, ("stations", 0, "station_id"))
+
+
+def test_an_id_the_task_states_or_a_step_returned_is_not_made_up(bundled):
+    stated = flow(
+        bundled,
+        {"id": "n1", "tool": "weather:current_conditions", "args": {"station_id": "WX-OSL-01"}},
+        task="What is it like at station WX-OSL-01 in Reykjavik?",
+    )
+    assert repair_workflow(stated, bundled).edits == ()
+    copied = flow(
+        bundled,
+        {"id": "n1", "tool": "weather:search_stations", "args": {"city": "Reykjavik"}},
+        {"id": "n2", "tool": "weather:current_conditions", "args": {"station_id": "WX-REK-01"}},
+        task="How windy is it in Reykjavik?",
+    )
+    run = executed(
+        copied,
+        n1=(NodeStatus.OK, {"stations": [{"station_id": "WX-REK-01"}]}),
+        n2=(NodeStatus.OK, {"wind_speed": 4}),
+    )
+    spec = bundled.get("weather", "current_conditions")
+    assert made_up_ids(copied.node("n2"), spec, copied.task, [run.outcomes["n1"].output]) == []
+    assert made_up_ids(copied.node("n2"), spec, copied.task, []) == ["station_id"]
 
 
 def test_a_failure_of_another_kind_is_no_reason_to_look_up(bundled):

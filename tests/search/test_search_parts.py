@@ -168,3 +168,70 @@ def test_coverage_asks_that_the_requests_names_reach_the_workflow():
         "the quiet algorithm",
         "central",
     }
+
+
+def test_shortfalls_need_evidence_from_steps_options_used_and_no_made_up_ids():
+    from evoflux.catalog.tools import ToolSpec
+    from evoflux.search.fitness import shortfalls
+
+    conditions = ToolSpec(
+        "weather",
+        "current_conditions",
+        input_schema={
+            "type": "object",
+            "properties": {"station_id": {"type": "string"}, "units": {"enum": ["metric", "imperial"]}},
+            "required": ["station_id"],
+        },
+    )
+    speed = ToolSpec(
+        "units",
+        "convert_speed",
+        input_schema={
+            "type": "object",
+            "properties": {"value": {"type": "number"}, "to_unit": {"enum": ["mile_per_hour", "knot"]}},
+        },
+    )
+    task = "How strong is the wind in Reykjavik right now, in knots?"
+    guessed = parse_workflow(
+        {
+            "task": task,
+            "nodes": [
+                {"id": "n1", "tool": "weather:current_conditions", "args": {"station_id": "WX-OSL-01"}},
+                {"id": "answer", "answer": "The wind in Reykjavik is {n1.wind_speed} knots"},
+            ],
+        }
+    )
+    done = run(guessed, {"n1": "ok", "answer": "ok"}, {"n1": {"station_id": "WX-OSL-01", "wind_speed": 8.6}})
+    checks, missing = shortfalls(task, guessed, done, [conditions, speed])
+    assert checks == 3  # the name Reykjavik, the option knot, the station id
+    assert len(missing) == 3
+    assert any("'reykjavik'" in m for m in missing)  # the answer's own words are no evidence
+    assert any("'knot'" in m for m in missing)
+    assert any("WX-OSL-01" in m and "made up" in m for m in missing)
+    fitness = score(guessed, [], done, task, [conditions, speed])
+    assert fitness.executed and fitness.grounded and not fitness.complete and fitness.covered == 0.0
+    assert score(guessed, [], done, task).covered == 0.0  # without the tools only the name is checked
+
+    looked_up = parse_workflow(
+        {
+            "task": task,
+            "nodes": [
+                {"id": "n0", "tool": "weather:search_stations", "args": {"city": "Reykjavik"}},
+                {"id": "n1", "tool": "weather:current_conditions", "args": {"station_id": "WX-REK-01"}},
+                {
+                    "id": "n2",
+                    "tool": "units:convert_speed",
+                    "args": {"value": "$n1.wind_speed", "to_unit": "knot"},
+                },
+                {"id": "answer", "answer": "{n2.result} knots"},
+            ],
+        }
+    )
+    outputs = {
+        "n0": {"stations": [{"station_id": "WX-REK-01"}]},
+        "n1": {"wind_speed": 6.5},
+        "n2": {"result": 5.6},
+    }
+    finished = run(looked_up, {"n0": "ok", "n1": "ok", "n2": "ok", "answer": "ok"}, outputs)
+    assert shortfalls(task, looked_up, finished, [conditions, speed]) == (3, [])
+    assert score(looked_up, [], finished, task, [conditions, speed]).complete

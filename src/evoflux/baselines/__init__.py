@@ -16,8 +16,7 @@ from evoflux.llm import ChatClient, LLMError
 from evoflux.plan.planner import Plan, Planner
 from evoflux.plan.synthesize import synthesize
 from evoflux.search.budget import BudgetMeter
-from evoflux.search.fitness import score
-from evoflux.search.population import Candidate
+from evoflux.search.population import Candidate, assessed
 from evoflux.workflow.check import Issue, check_workflow
 from evoflux.workflow.graph import Workflow
 
@@ -75,21 +74,28 @@ async def plan_once(
 
 
 async def attempt(
-    task: str, workflow: Workflow, catalog: ToolCatalog, env: ToolEnvironment, meter: BudgetMeter, origin: str
+    task: str,
+    workflow: Workflow,
+    shown: Sequence[ToolSpec],
+    catalog: ToolCatalog,
+    env: ToolEnvironment,
+    meter: BudgetMeter,
+    origin: str,
 ) -> Candidate:
-    """Check, run (when the tool-call budget has room) and score one planned workflow."""
+    """Check, run (when the tool-call budget has room) and score one planned workflow made of `shown` tools."""
     issues = check_workflow(workflow, catalog)
     execution = None
     if meter.can_execute(len(workflow.tool_nodes)):
         execution = await env.execute(workflow)
         meter.tool_calls += execution.tool_calls
     meter.iterations += 1
-    return Candidate(
-        id=f"a{meter.iterations}",
-        workflow=workflow,
-        issues=issues,
-        execution=execution,
-        fitness=score(workflow, issues, execution, task),
+    return assessed(
+        f"a{meter.iterations}",
+        workflow,
+        issues,
+        execution,
+        task,
+        shown,
         origin=origin,
         iteration=meter.iterations,
     )

@@ -44,5 +44,7 @@ async def best_of_n(
         if plan.workflow is None:
             error = plan.error or "no plan"
             continue
-        attempts.append(await attempt(task, plan.workflow, catalog, env, meter, f"plan seed {seeds[-1]}"))
+        attempts.append(
+            await attempt(task, plan.workflow, tools, catalog, env, meter, f"plan seed {seeds[-1]}")
+        )
     return await conclude(client, task, attempts, meter, stop, error, {"seeds": seeds})

@@ -14,7 +14,6 @@ from evoflux.environment import ToolEnvironment
 from evoflux.llm import ChatClient
 from evoflux.plan.planner import Planner
 from evoflux.search.budget import Budget, BudgetMeter
-from evoflux.search.fitness import salient_terms
 from evoflux.search.population import Candidate
 from evoflux.workflow.graph import value_to_json
 
@@ -32,26 +31,19 @@ def feedback(last: Candidate | None, unreadable: str | None = None) -> str:
         for n in last.workflow.tool_nodes
     )
     lines.append(f"previous plan: {steps}")
-    problems = last.problems() or _shortfall(last)
+    problems = [*last.problems(), *_why_incomplete(last)] or ["a step returned an empty or error result"]
     lines += [f"- {p}" for p in problems]
     return "\n".join(lines)
 
 
-def _shortfall(last: Candidate) -> list[str]:
-    """Why a run without errors is still not complete."""
+def _why_incomplete(last: Candidate) -> list[str]:
+    """Why the run is not complete beyond its errors and shortfalls: it did not run, or its answer reads nothing."""
     found = []
     if last.execution is None:
         found.append("the plan could not be run within the tool-call budget; use fewer steps")
     elif not last.fitness.grounded:
         found.append("the answer uses no value a step returned; write {ID.PATH} of a step's output in it")
-    if last.fitness.covered < 1.0:
-        seen = json.dumps(
-            [value_to_json(n.args) for n in last.workflow.tool_nodes], ensure_ascii=False
-        ).lower()
-        missing = sorted(t for t in salient_terms(last.workflow.task) if t not in seen)
-        if missing:
-            found.append(f"the plan does not use these names from the request: {', '.join(missing)}")
-    return found or ["a step returned an empty or error result"]
+    return found
 
 
 async def replan(
@@ -79,6 +71,8 @@ async def replan(
             error = plan.error or "no plan"
             note = feedback(None, error)
             continue
-        attempts.append(await attempt(task, plan.workflow, catalog, env, meter, "replan" if note else "plan"))
+        attempts.append(
+            await attempt(task, plan.workflow, tools, catalog, env, meter, "replan" if note else "plan")
+        )
         note = feedback(attempts[-1])
     return await conclude(client, task, attempts, meter, stop, error)

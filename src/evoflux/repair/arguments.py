@@ -10,6 +10,8 @@ from typing import Any
 
 from evoflux.catalog.tools import ToolCatalog, ToolSpec
 from evoflux.repair.context import Fix, RepairContext
+from evoflux.repair.fields import argument_schema
+from evoflux.repair.task_text import named_options
 from evoflux.repair.values import candidates
 from evoflux.workflow.check import check_arguments
 from evoflux.workflow.edits import (
@@ -173,3 +175,32 @@ def _passes(spec: ToolSpec, node: ToolNode, path: Path, value: Any) -> bool:
 
 def _kinds(schema: Mapping[str, Any], spec: ToolSpec) -> str:
     return " or ".join(sorted(schema_types(resolve_local(schema, spec.input_schema)))) or "a typed value"
+
+
+# ---------------------------------------------------------------- options the task names
+
+
+def choose_named_option(
+    workflow: Workflow, node_id: str, catalog: ToolCatalog, context: RepairContext
+) -> Fix | None:
+    """An enum argument set to (or left at) an option the task does not name, while the task names exactly
+    one other option of it that no other argument of the step takes (`speed="standard"` for "by express")."""
+    found = node_and_spec(workflow, node_id, catalog)
+    if found is None or not context.task:
+        return None
+    node, spec = found
+    for name in spec.properties:
+        schema = argument_schema(spec, name)
+        options = schema.get("enum") if schema is not None else None
+        current = node.args.get(name, _MISSING)
+        if not options or isinstance(current, Ref | Template):
+            continue
+        named = named_options(context.task, options)
+        taken = {value for arg, value in node.args.items() if arg != name and isinstance(value, str)}
+        free = [option for option in named if option not in taken]
+        if current in named or len(free) != 1:
+            continue
+        was = "unset" if current is _MISSING else repr(current)
+        why = f"the request names {free[0]!r} for {name} (was {was})"
+        return set_arg(workflow, node.id, name, free[0], reason=why)
+    return None

@@ -54,11 +54,14 @@ OUTCOME_RULES: dict[NodeStatus, tuple[Rule[NodeOutcome], ...]] = {
     NodeStatus.TOOL_ERROR: (lookups.look_up_unknown_id, structure.wait_for_creator),
 }
 
-# Rules every node gets each round: reference paths, whole outputs where one field is needed, repeated calls.
+# Rules every node gets each round: reference paths, whole outputs where one field is needed, repeated calls,
+# ids nothing supports, and options the request names.
 NODE_RULES: tuple[Rule[str], ...] = (
     references.fix_reference_paths,
     references.narrow_whole_output,
     structure.drop_duplicate_call,
+    lookups.look_up_made_up_id,
+    arguments.choose_named_option,
 )
 _MAX_FIXES_PER_NODE_RULE = 4
 

@@ -5,8 +5,9 @@ Owns choosing the lookup tool and filling its inputs; binding to an existing fie
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from evoflux.catalog.retrieval import lookup_arguments, produces
@@ -68,6 +69,41 @@ def look_up_unknown_id(
         value = node.args.get(name)
         if isinstance(value, str) and names_unknown_value(outcome.error, value):
             return _look_up(workflow, node, spec, name, value, catalog, context)
+    return None
+
+
+def made_up_ids(node: ToolNode, spec: ToolSpec, task: str, others: Iterable[Any]) -> list[str]:
+    """Lookup arguments of `node` (`lookup_arguments`) given as literals that the task does not state and
+    that no other step returned (`others` are those steps' outputs): ids the plan made up."""
+    if not task:
+        return []
+    seen: str | None = None
+    found = []
+    for name in lookup_arguments(spec):
+        value = node.args.get(name)
+        if not isinstance(value, str) or not value.strip() or value.strip().casefold() in task.casefold():
+            continue
+        if seen is None:
+            seen = json.dumps(list(others), default=str, ensure_ascii=False).casefold()
+        if json.dumps(value, ensure_ascii=False).casefold() not in seen:
+            found.append(name)
+    return found
+
+
+def look_up_made_up_id(
+    workflow: Workflow, node_id: str, catalog: ToolCatalog, context: RepairContext
+) -> Fix | None:
+    """A lookup argument given as a literal nothing supports (`station_id="WX-OSL-01"` for a request about
+    Reykjavik, with no step that returned it): see `_look_up`."""
+    found = node_and_spec(workflow, node_id, catalog)
+    if found is None:
+        return None
+    node, spec = found
+    others = [output for other, output in context.outputs(workflow).items() if other != node_id]
+    for name in made_up_ids(node, spec, context.task, others):
+        fix = _look_up(workflow, node, spec, name, node.args[name], catalog, context)
+        if fix is not None:
+            return fix
     return None
 
 

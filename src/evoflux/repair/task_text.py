@@ -234,3 +234,37 @@ def _number(literals: list[TaskLiteral], name: str) -> tuple[Any, str] | None:
 
 def _singular(word: str) -> str:
     return word[:-1] if word.endswith("s") and len(word) > 3 else word
+
+
+# ---------------------------------------------------------------- options the task names
+
+_PLURAL_TAIL = r"(?:s|es)?"
+_IRREGULAR_PLURALS = {"foot": "(?:foot|feet)"}
+
+
+def named_options(task: str, options: Iterable[Any]) -> list[str]:
+    """The string options (enum values) the task names as words, in order of appearance.
+
+    `nautical miles` names `nautical_mile`; the shorter `mile` it contains is not counted as named too.
+    """
+    spans: list[tuple[int, int, str]] = []
+    for option in dict.fromkeys(o for o in options if isinstance(o, str)):
+        words = [w.lower() for w in re.findall(r"[A-Za-z]+|\d+", option)]
+        if not words or len("".join(words)) < 3:
+            continue
+        last = _IRREGULAR_PLURALS.get(words[-1], _spelling(words[-1]) + _PLURAL_TAIL)
+        pattern = r"[\s_-]*".join([*(re.escape(w) for w in words[:-1]), last])
+        spans += [(m.start(), m.end(), option) for m in re.finditer(rf"\b{pattern}\b", task, re.IGNORECASE)]
+    named = [
+        option
+        for start, end, option in sorted(spans)
+        if not any(s <= start and end <= e and (e - s) > (end - start) for s, e, _ in spans)
+    ]
+    return list(dict.fromkeys(named))
+
+
+def _spelling(word: str) -> str:
+    """A word as a pattern that also takes the British `-re` for `-er` (`kilometre`, `litre`)."""
+    if word.endswith("er") and len(word) > 4:
+        return re.escape(word[:-2]) + "(?:er|re)"
+    return re.escape(word)

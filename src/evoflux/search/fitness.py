@@ -7,9 +7,15 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+from evoflux.catalog.retrieval import lookup_arguments
+from evoflux.catalog.tools import ToolSpec
 from evoflux.execute.outcome import Execution, NodeOutcome
+from evoflux.repair.fields import argument_schema
+from evoflux.repair.lookups import made_up_ids
+from evoflux.repair.task_text import named_options
 from evoflux.workflow.check import Issue, has_errors
 from evoflux.workflow.graph import AnswerNode, ToolNode, Workflow
 
@@ -80,7 +86,8 @@ class Fitness:
 
     @property
     def complete(self) -> bool:
-        """Good enough to stop: everything ran, the answer is built from what ran, the request's names are used."""
+        """Good enough to stop: everything ran, the answer is built from what ran, the request's names and
+        options are used and no id is made up."""
         return self.executed and self.grounded and self.covered >= 1.0
 
 
@@ -105,23 +112,79 @@ def salient_terms(task: str) -> set[str]:
     return quoted | names
 
 
-def coverage(task: str, workflow: Workflow, execution: Execution | None) -> float:
-    """Share of the request's names found in the workflow's arguments or in what its steps returned."""
-    terms = salient_terms(task)
-    if not terms:
-        return 1.0
-    seen = [json.dumps(n.args, default=str) for n in workflow.tool_nodes]
-    if execution is not None:
-        seen += [json.dumps(o.output, default=str) for o in execution.outcomes.values() if o.ok]
-    haystack = " ".join(seen).lower()
-    return round(sum(term in haystack for term in terms) / len(terms), 4)
+def shortfalls(
+    task: str, workflow: Workflow, execution: Execution | None, tools: Sequence[ToolSpec] = ()
+) -> tuple[int, list[str]]:
+    """What the request asks the workflow to use, and what it left out, in words for the model.
+
+    Checked: the request's names appear in the steps' arguments or results; each option of the `tools`'
+    enums that the request names (`knots`, `express`) is used or returned; no id is made up (an id given as
+    a literal that neither the request states nor another step returned). The answer's own text is not
+    evidence: a template can repeat the request without any step having looked at it.
+    """
+    outputs = {
+        node_id: outcome.output
+        for node_id, outcome in (execution.outcomes.items() if execution is not None else ())
+        if outcome.ok and isinstance(workflow.node(node_id), ToolNode)
+    }
+    evidence = " ".join(
+        [json.dumps(n.args, default=str) for n in workflow.tool_nodes]
+        + [json.dumps(output, default=str) for output in outputs.values()]
+    ).lower()
+    terms = sorted(salient_terms(task))
+    missing = [
+        f"the request names {t!r} but no step's arguments or results mention it"
+        for t in terms
+        if t not in evidence
+    ]
+    enums = [
+        option
+        for tool in tools
+        for name in tool.properties
+        for option in ((argument_schema(tool, name) or {}).get("enum") or ())
+    ]
+    options = named_options(task, enums)
+    missing += [
+        f"the request asks for {option!r} but no step uses or returns it"
+        for option in options
+        if option.lower() not in evidence and option.lower().replace("_", " ") not in evidence
+    ]
+    specs = {tool.key: tool for tool in tools}
+    checked_ids = 0
+    for node in workflow.tool_nodes:
+        spec = specs.get(node.tool_key)
+        if spec is None:
+            continue
+        checked_ids += sum(isinstance(node.args.get(name), str) for name in lookup_arguments(spec))
+        others = [output for other, output in outputs.items() if other != node.id]
+        missing += [
+            f"{node.id}.{name}={node.args[name]!r} is made up: the request does not state it and no step "
+            "returned it; look it up with a tool step"
+            for name in made_up_ids(node, spec, task, others)
+        ]
+    return len(terms) + len(options) + checked_ids, missing
 
 
-def score(workflow: Workflow, issues: list[Issue], execution: Execution | None, task: str = "") -> Fitness:
+def coverage(
+    task: str, workflow: Workflow, execution: Execution | None, tools: Sequence[ToolSpec] = ()
+) -> float:
+    """Share of the request's checks (`shortfalls`) the workflow meets."""
+    checks, missing = shortfalls(task, workflow, execution, tools)
+    return 1.0 if checks == 0 else round(1 - len(missing) / checks, 4)
+
+
+def score(
+    workflow: Workflow,
+    issues: list[Issue],
+    execution: Execution | None,
+    task: str = "",
+    shown: Sequence[ToolSpec] = (),
+) -> Fitness:
+    """The candidate's fitness; `shown` are the tools offered for the task (their enums and id arguments)."""
     tools = workflow.tool_nodes
     calls = len(tools)
     depth = _critical_path(workflow)
-    covered = coverage(task, workflow, execution)
+    covered = coverage(task, workflow, execution, shown)
     if execution is None or not tools:
         return Fitness(
             not has_errors(issues) and bool(tools), 0.0, False, False, covered, 0.0, -calls, -depth

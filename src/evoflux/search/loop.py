@@ -19,10 +19,9 @@ from evoflux.plan.edits import EditProposer
 from evoflux.plan.planner import Planner
 from evoflux.repair import repair_workflow
 from evoflux.search.budget import Budget, BudgetMeter
-from evoflux.search.fitness import score
 from evoflux.search.intensity import AdaptiveIntensity
 from evoflux.search.operators import apply_proposed, explore
-from evoflux.search.population import Candidate, distance, prune, signature, tournament
+from evoflux.search.population import Candidate, assessed, distance, prune, signature, tournament
 from evoflux.workflow.check import check_workflow
 from evoflux.workflow.edits import Edit, with_validators
 from evoflux.workflow.graph import Workflow
@@ -107,16 +106,17 @@ class Search:
         if self.meter.can_execute(len(workflow.tool_nodes)):
             execution = await self.env.execute(workflow)
             self.meter.tool_calls += execution.tool_calls
-        candidate = Candidate(
-            id=f"c{len(self.candidates) + 1}",
-            workflow=workflow,
-            issues=issues,
-            execution=execution,
-            fitness=score(workflow, issues, execution, self.task),
+        candidate = assessed(
+            f"c{len(self.candidates) + 1}",
+            workflow,
+            issues,
+            execution,
+            self.task,
+            self.tools,
             origin=origin,
             iteration=self.meter.iterations,
             parent=parent.id if parent else None,
-            edits=tuple(edits),
+            edits=edits,
         )
         self.candidates.append(candidate)
         if self.on_candidate is not None:
