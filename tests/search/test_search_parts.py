@@ -164,6 +164,15 @@ def test_coverage_asks_that_the_requests_names_reach_the_workflow():
     assert coverage(task, wrong, done) == 0.5
     fitness = score(wrong, [], done, task)
     assert fitness.executed and fitness.grounded and not fitness.complete
+    zurich = parse_workflow(
+        {
+            "nodes": [
+                {"id": "n1", "tool": "geo:search_cities", "args": {"name": "Zürich"}},
+                {"id": "answer", "answer": "{n1}"},
+            ]
+        }
+    )
+    assert coverage("How big is Zürich?", zurich, None) == 1.0  # names outside ASCII are found too
     assert salient_terms("Is the book 'The Quiet Algorithm' at the Central branch?") >= {
         "the quiet algorithm",
         "central",

@@ -128,8 +128,8 @@ def shortfalls(
         if outcome.ok and isinstance(workflow.node(node_id), ToolNode)
     }
     evidence = " ".join(
-        [json.dumps(n.args, default=str) for n in workflow.tool_nodes]
-        + [json.dumps(output, default=str) for output in outputs.values()]
+        [json.dumps(n.args, default=str, ensure_ascii=False) for n in workflow.tool_nodes]
+        + [json.dumps(output, default=str, ensure_ascii=False) for output in outputs.values()]
     ).lower()
     terms = sorted(salient_terms(task))
     missing = [
@@ -166,10 +166,15 @@ def shortfalls(
 
 
 def coverage(
-    task: str, workflow: Workflow, execution: Execution | None, tools: Sequence[ToolSpec] = ()
+    task: str,
+    workflow: Workflow,
+    execution: Execution | None,
+    tools: Sequence[ToolSpec] = (),
+    *,
+    checked: tuple[int, list[str]] | None = None,
 ) -> float:
-    """Share of the request's checks (`shortfalls`) the workflow meets."""
-    checks, missing = shortfalls(task, workflow, execution, tools)
+    """Share of the request's checks (`shortfalls`, or `checked` when already computed) the workflow meets."""
+    checks, missing = checked if checked is not None else shortfalls(task, workflow, execution, tools)
     return 1.0 if checks == 0 else round(1 - len(missing) / checks, 4)
 
 
@@ -179,12 +184,15 @@ def score(
     execution: Execution | None,
     task: str = "",
     shown: Sequence[ToolSpec] = (),
+    *,
+    checked: tuple[int, list[str]] | None = None,
 ) -> Fitness:
-    """The candidate's fitness; `shown` are the tools offered for the task (their enums and id arguments)."""
+    """The candidate's fitness; `shown` are the tools offered for the task (their enums and id arguments),
+    `checked` the `shortfalls` already computed for it."""
     tools = workflow.tool_nodes
     calls = len(tools)
     depth = _critical_path(workflow)
-    covered = coverage(task, workflow, execution, shown)
+    covered = coverage(task, workflow, execution, shown, checked=checked)
     if execution is None or not tools:
         return Fitness(
             not has_errors(issues) and bool(tools), 0.0, False, False, covered, 0.0, -calls, -depth

@@ -61,17 +61,18 @@ def assessed(
     edits: Sequence[Edit] = (),
 ) -> Candidate:
     """A checked (and perhaps executed) workflow with its fitness and shortfalls against the request."""
+    checked = shortfalls(task, workflow, execution, shown)
     return Candidate(
         id=candidate_id,
         workflow=workflow,
         issues=issues,
         execution=execution,
-        fitness=score(workflow, issues, execution, task, shown),
+        fitness=score(workflow, issues, execution, task, shown, checked=checked),
         origin=origin,
         iteration=iteration,
         parent=parent,
         edits=tuple(edits),
-        shortfalls=tuple(shortfalls(task, workflow, execution, shown)[1]),
+        shortfalls=tuple(checked[1]),
     )
 
 
