@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from repair_helpers import errors, executed, flow, ops, repaired
 
-from evoflux.execute.outcome import NodeStatus
+from evoflux.execute.outcome import Execution, NodeOutcome, NodeStatus
 from evoflux.repair import repair_workflow
 from evoflux.repair.lookups import made_up_ids
 from evoflux.workflow import IssueCode, Ref
@@ -156,3 +156,111 @@ def test_a_failure_of_another_kind_is_no_reason_to_look_up(bundled):
     )
     run = executed(wf, n1=(NodeStatus.TOOL_ERROR, "upstream service timed out for WX-MAD-01"))
     assert repair_workflow(wf, bundled, execution=run).edits == ()
+
+
+def _rejected(workflow, node_id, args, **others):
+    """An execution where `node_id` was rejected for the resolved `args`; `others` as in `executed`."""
+    run = executed(workflow, **others)
+    outcome = NodeOutcome(node_id, NodeStatus.SCHEMA_REJECTED, error="does not match", args=args)
+    return Execution(workflow, {**run.outcomes, node_id: outcome}, wall_seconds=0.0, tool_calls=1)
+
+
+def test_an_id_read_from_the_wrong_field_is_looked_up_with_the_misread_steps_inputs(bundled):
+    wf = flow(
+        bundled,
+        {"id": "n1", "tool": "calendar:get_timezone", "args": {"city": "Rome", "country_code": "IT"}},
+        {
+            "id": "n2",
+            "tool": "weather:current_conditions",
+            "args": {"station_id": {"$ref": "n1", "path": "timezone"}},
+        },
+        {"id": "n3", "tool": "calendar:get_timezone", "args": {"city": "Lisbon", "country_code": "PT"}},
+        {"id": "answer", "answer": "{n2.temperature}"},
+        task="Is it warmer right now in Rome or in Lisbon?",
+    )
+    run = _rejected(
+        wf,
+        "n2",
+        {"station_id": "Europe/Rome"},
+        n1=(NodeStatus.OK, {"city": "Rome", "timezone": "Europe/Rome"}),
+        n3=(NodeStatus.OK, {"city": "Lisbon", "timezone": "Europe/Lisbon"}),
+    )
+    result = repair_workflow(wf, bundled, execution=run)
+    added = result.edits[0]
+    new = result.workflow.node(added.node)
+    assert (new.tool_key, new.args) == ("weather:search_stations", {"city": "Rome"})
+    assert "wrong kind of id" in added.reason
+    assert result.workflow.node("n2").args["station_id"] == Ref(new.id, ("stations", 0, "station_id"))
+
+
+def test_a_misread_city_id_is_looked_up_from_the_citys_coordinates(bundled):
+    wf = flow(
+        bundled,
+        {"id": "n0", "tool": "geo:get_country", "args": {"country_code": "KR"}},
+        {"id": "n1", "tool": "geo:get_city", "args": {"city_id": {"$ref": "n0", "path": "capital_city_id"}}},
+        {
+            "id": "n2",
+            "tool": "weather:current_conditions",
+            "args": {"station_id": {"$ref": "n1", "path": "city_id"}},
+        },
+        task="What's the temperature right now in the capital of South Korea?",
+    )
+    country = {"country_code": "KR", "capital_city_id": "CTY-0029"}
+    city = {"city_id": "CTY-0029", "name": "Seoul", "lat": 37.57, "lon": 126.98}
+    run = _rejected(
+        wf, "n2", {"station_id": "CTY-0029"}, n0=(NodeStatus.OK, country), n1=(NodeStatus.OK, city)
+    )
+    result = repair_workflow(wf, bundled, execution=run)
+    assert len(result.edits) == 1
+    new = result.workflow.node(result.edits[0].node)
+    assert new.tool_key == "weather:nearest_station"  # filled from n1 alone, before a guess from the task
+    assert new.args == {"lat": Ref("n1", ("lat",)), "lon": Ref("n1", ("lon",))}
+    assert result.workflow.node("n2").args["station_id"] == Ref(new.id, ("station", "station_id"))
+
+
+def test_a_rejection_of_another_argument_is_no_reason_to_look_up(bundled):
+    wf = flow(
+        bundled,
+        {"id": "n1", "tool": "weather:search_stations", "args": {"city": "Oslo"}},
+        {
+            "id": "n2",
+            "tool": "weather:forecast",
+            "args": {"station_id": {"$ref": "n1", "path": "stations[0].station_id"}, "days": 99},
+        },
+    )
+    stations = {"stations": [{"station_id": "WX-OSL-01"}]}
+    run = _rejected(wf, "n2", {"station_id": "WX-OSL-01", "days": 99}, n1=(NodeStatus.OK, stations))
+    assert [e for e in repair_workflow(wf, bundled, execution=run).edits if e.op is EditOp.ADD_STEP] == []
+
+
+def test_an_invented_id_inside_a_list_of_objects_is_looked_up_and_bound_there(bundled):
+    result = repaired(
+        bundled,
+        {
+            "id": "n1",
+            "tool": "shop:compute_order_total",
+            "args": {"items": [{"product_id": " espresso machine", "quantity": 1}], "currency": "JPY"},
+        },
+        {"id": "answer", "answer": "{n1.total}"},
+        task="How much is an espresso machine in Japanese yen?",
+    )
+    added = result.edits[0]
+    new = result.workflow.node(added.node)
+    assert (new.tool_key, new.args) == ("shop:search_products", {"query": "espresso machine"})
+    assert "items[0].product_id" in added.reason
+    item = result.workflow.node("n1").args["items"][0]
+    assert item == {"product_id": Ref(new.id, ("products", 0, "product_id")), "quantity": 1}
+    assert errors(result) == []
+
+
+def test_a_missing_id_inside_a_list_is_looked_up_from_a_quoted_name(bundled):
+    lookup = repaired(
+        bundled,
+        {"id": "n1", "tool": "shop:compute_order_total", "args": {"items": [{"quantity": 2}]}},
+        task='Price two "Dual Boiler Espresso Machine"',
+    )
+    new = lookup.workflow.node(lookup.edits[0].node)
+    assert (new.tool_key, new.args) == ("shop:search_products", {"query": "Dual Boiler Espresso Machine"})
+    assert lookup.workflow.node("n1").args["items"][0]["product_id"] == Ref(
+        new.id, ("products", 0, "product_id")
+    )

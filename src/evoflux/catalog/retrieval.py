@@ -75,7 +75,12 @@ _LOOKUP_WORDS = frozenset({"id", "ids", "key", "address", "isbn", "uuid", "slug"
 
 def lookup_arguments(tool: ToolSpec) -> list[str]:
     """Required arguments whose values a caller must look up first: ids, keys, addresses."""
-    return [name for name in tool.required if {w.lower() for w in _WORD.findall(name)} & _LOOKUP_WORDS]
+    return [name for name in tool.required if is_lookup_name(name)]
+
+
+def is_lookup_name(name: str) -> bool:
+    """Whether a name says its value is looked up, not chosen: an id, key, address."""
+    return bool({w.lower() for w in _WORD.findall(name)} & _LOOKUP_WORDS)
 
 
 def produces(tool: ToolSpec, arg: str) -> bool:

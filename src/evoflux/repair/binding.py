@@ -91,15 +91,17 @@ def upstream_source(
     spec: ToolSpec,
     catalog: ToolCatalog,
     context: RepairContext,
+    schema: Mapping[str, Any] | None = None,
 ) -> Ref | None:
-    """A reference to the upstream output field that clearly fills argument `name` of `node`, or None.
+    """A reference to the upstream output field that clearly fills argument `name` of `node` (of `schema`,
+    by default the tool's schema for `name`), or None.
 
     Fields that only echo the producer's own inputs are left out, and generic names need context (see
     `_about_the_same`). Sibling arguments with the same base name (`city_id_a`, `city_id_b`) share out the
     producers in workflow order when there are exactly as many producers as siblings; producers a sibling
     already reads are left out.
     """
-    schema = argument_schema(spec, name)
+    schema = schema if schema is not None else argument_schema(spec, name)
     siblings = [p for p in spec.properties if p != name and base_name(p) == base_name(name)]
     taken = {node.args[s].node for s in siblings if isinstance(node.args.get(s), Ref)}
     fields = [
@@ -136,9 +138,21 @@ def _stems(found: set[str]) -> set[str]:
 
 
 def _echo(workflow: Workflow, field: OutputField) -> bool:
-    """Whether a field just repeats one of its step's own inputs (`get_timezone(city=...)` -> `city`)."""
+    """Whether a field just repeats one of its step's own inputs, at any depth (`get_timezone(city=...)` ->
+    `city`; `compute_order_total(items=[{product_id: ...}])` -> `lines[0].product_id`)."""
     producer = workflow.node(field.node)
-    return isinstance(producer, ToolNode) and base_name(field.name) in {base_name(a) for a in producer.args}
+    return isinstance(producer, ToolNode) and base_name(field.name) in {
+        base_name(k) for k in _keys(producer.args)
+    }
+
+
+def _keys(value: Any) -> set[str]:
+    """Every object key inside an argument value."""
+    if isinstance(value, Mapping):
+        return set(value) | {k for item in value.values() for k in _keys(item)}
+    if isinstance(value, list):
+        return {k for item in value for k in _keys(item)}
+    return set()
 
 
 def _shared_out(

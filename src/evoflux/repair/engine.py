@@ -52,6 +52,7 @@ ISSUE_ORDER = tuple(ISSUE_RULES)
 # references and wrong-shaped values are covered by NODE_RULES, which read the executed outputs.
 OUTCOME_RULES: dict[NodeStatus, tuple[Rule[NodeOutcome], ...]] = {
     NodeStatus.TOOL_ERROR: (lookups.look_up_unknown_id, structure.wait_for_creator),
+    NodeStatus.SCHEMA_REJECTED: (lookups.look_up_misread_id,),
 }
 
 # Rules every node gets each round: reference paths, whole outputs where one field is needed, repeated calls,

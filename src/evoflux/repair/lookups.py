@@ -10,23 +10,33 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from evoflux.catalog.retrieval import lookup_arguments, produces
+from evoflux.catalog.retrieval import is_lookup_name, lookup_arguments, produces
 from evoflux.catalog.tools import ToolCatalog, ToolSpec
 from evoflux.execute.outcome import NodeOutcome, NodeStatus
-from evoflux.repair.arguments import node_and_spec, top_level_target
+from evoflux.repair.arguments import issue_path, node_and_spec
 from evoflux.repair.binding import upstream_source
 from evoflux.repair.context import Fix, RepairContext, names_unknown_value
-from evoflux.repair.fields import OutputField, argument_schema, clear_winner, name_words, rank_fields
+from evoflux.repair.fields import (
+    OutputField,
+    argument_schema,
+    base_name,
+    clear_winner,
+    name_words,
+    node_fields,
+    rank_fields,
+)
 from evoflux.repair.task_text import literal_for
 from evoflux.workflow.edits import (
     VALIDATOR_SERVER,
     add_step,
+    get_arg,
+    schema_at,
     schema_fields,
     schema_types,
     set_arg,
     value_fits,
 )
-from evoflux.workflow.graph import PathStep, ToolNode, Workflow
+from evoflux.workflow.graph import PathStep, Ref, ToolNode, Workflow, format_path, iter_refs
 from evoflux.workflow.issues import Issue, IssueCode
 
 Path = tuple[PathStep, ...]
@@ -40,19 +50,31 @@ _FILTER_WORDS = frozenset(
 def look_up_invented_id(
     workflow: Workflow, issue: Issue, catalog: ToolCatalog, context: RepairContext
 ) -> Fix | None:
-    """arg_pattern / missing_required_arg on a lookup argument (`lookup_arguments`): see `_look_up`."""
-    target = top_level_target(workflow, issue, catalog)
-    if target is None:
+    """arg_pattern / missing_required_arg on a lookup argument (`lookup_arguments`), at the top level or
+    inside a list of objects (`items[0].product_id`): see `_look_up`."""
+    found = node_and_spec(workflow, issue.node, catalog)
+    path = issue_path(issue)
+    if found is None or not path or not isinstance(path[-1], str) or not isinstance(path[0], str):
         return None
-    node, spec, name = target
-    if name not in lookup_arguments(spec):
+    node, spec = found
+    if not _is_lookup(spec, path):
         return None
-    value = node.args.get(name)
+    value = get_arg(node.args, path, None)
     if issue.code is IssueCode.ARG_PATTERN and not isinstance(value, str):
         return None
-    if issue.code is IssueCode.MISSING_REQUIRED_ARG and name in node.args:
+    if issue.code is IssueCode.MISSING_REQUIRED_ARG and value is not None:
         return None
-    return _look_up(workflow, node, spec, name, value if isinstance(value, str) else None, catalog, context)
+    return _look_up(workflow, node, spec, path, value if isinstance(value, str) else None, catalog, context)
+
+
+def _is_lookup(spec: ToolSpec, path: Path) -> bool:
+    """Whether the argument at `path` is one a caller must look up: a lookup argument of the tool, or a
+    required lookup-named key of an object inside an argument."""
+    if len(path) == 1:
+        return path[0] in lookup_arguments(spec)
+    parent = schema_at(spec.input_schema, path[:-1])
+    required = parent.get("required") if parent else None
+    return isinstance(required, list) and path[-1] in required and is_lookup_name(str(path[-1]))
 
 
 def look_up_unknown_id(
@@ -68,7 +90,31 @@ def look_up_unknown_id(
     for name in lookup_arguments(spec):
         value = node.args.get(name)
         if isinstance(value, str) and names_unknown_value(outcome.error, value):
-            return _look_up(workflow, node, spec, name, value, catalog, context)
+            return _look_up(workflow, node, spec, (name,), value, catalog, context)
+    return None
+
+
+def look_up_misread_id(
+    workflow: Workflow, outcome: NodeOutcome, catalog: ToolCatalog, context: RepairContext
+) -> Fix | None:
+    """A call rejected because a lookup argument reads the wrong kind of id from an upstream step
+    (`station_id` from `$n1.capital_city_id`, "CTY-0029" against `^WX-...`): see `_look_up`; the lookup
+    takes its inputs from what the misread step was given or returned (`city="Rome"`) before anything else."""
+    if outcome.status is not NodeStatus.SCHEMA_REJECTED or not context.unchanged(workflow, outcome.node):
+        return None
+    found = node_and_spec(workflow, outcome.node, catalog)
+    if found is None or not isinstance(outcome.args, dict):
+        return None
+    node, spec = found
+    for name in lookup_arguments(spec):
+        ref = node.args.get(name)
+        if not isinstance(ref, Ref) or name not in outcome.args or value_fits(spec, name, outcome.args[name]):
+            continue
+        source = workflow.node(ref.node)
+        misread = source if isinstance(source, ToolNode) else None
+        fix = _look_up(workflow, node, spec, (name,), None, catalog, context, misread)
+        if fix is not None:
+            return fix
     return None
 
 
@@ -101,7 +147,7 @@ def look_up_made_up_id(
     node, spec = found
     others = [output for other, output in context.outputs(workflow).items() if other != node_id]
     for name in made_up_ids(node, spec, context.task, others):
-        fix = _look_up(workflow, node, spec, name, node.args[name], catalog, context)
+        fix = _look_up(workflow, node, spec, (name,), node.args[name], catalog, context)
         if fix is not None:
             return fix
     return None
@@ -111,69 +157,146 @@ def _look_up(
     workflow: Workflow,
     node: ToolNode,
     spec: ToolSpec,
-    name: str,
+    at: Path,
     invented: str | None,
     catalog: ToolCatalog,
     context: RepairContext,
+    misread: ToolNode | None = None,
 ) -> Fix | None:
-    """Bind `name` to an upstream field that fits; else add the cheapest step of a tool that yields it
+    """Bind the argument `at` (named `name`, its last key) to an upstream field that fits; else add the cheapest step of a tool that yields it
     (`retrieval.produces`, same server first, fewest required arguments) whose inputs can be filled from
-    the invented value (when it is plain words), the task text, or the same argument elsewhere in the
-    workflow, and bind every call that passed the same invented value to `$new.<field>`. A producer that
-    would only list everything (no filter filled) is not used: its first item would be a guess."""
-    written = f"{name}={invented!r}" if invented is not None else f"the missing {name}"
-    ref = upstream_source(workflow, node, name, spec, catalog, context)
-    if ref is not None:
-        return set_arg(
-            workflow, node.id, name, ref, reason=f"{written} is not a looked-up id; {ref} holds it"
-        )
+    the `misread` step's inputs and outputs of the same name, the invented value (when it is plain words),
+    the task text, or the same argument elsewhere in the workflow, and bind every call that passed the
+    same invented value to `$new.<field>`. Producers the misread step alone can fill come first: its values
+    beat a guess from the task text. A producer that would only list everything (no filter filled) is not
+    used: its first item would be a guess."""
+    name, where = str(at[-1]), format_path(at)
+    if misread is not None:
+        written = f"{where} from {misread.id} is the wrong kind of id"
+    elif invented is not None:
+        written = f"{where}={invented!r} is not a looked-up id"
+    else:
+        written = f"the missing {where} is not a looked-up id"
+    schema = schema_at(spec.input_schema, at)
+    ref = upstream_source(workflow, node, name, spec, catalog, context, schema)
+    if ref is not None and (misread is None or _same_subject(workflow, misread, ref.node)):
+        return set_arg(workflow, node.id, at, ref, reason=f"{written}; {ref} holds it")
     producers = sorted(
         (t for t in catalog if t.server != VALIDATOR_SERVER and t.key != spec.key and produces(t, name)),
         key=lambda t: (t.server != spec.server, len(t.required), t.key),
     )
-    consumers = [node.id] + [
-        n.id
+    consumers: list[tuple[str, Path]] = [(node.id, at)] + [
+        (n.id, (name,))
         for n in workflow.tool_nodes
         if invented is not None
         and n.id != node.id
         and n.args.get(name) == invented
         and workflow.ids.count(n.id) == 1
     ]
+    if misread is not None:
+        producers.sort(
+            key=lambda t: _filled(t, None, misread, workflow, catalog, context, only_misread=True) is None
+        )
     for producer in producers:
-        path = _output_path(producer, name, spec)
-        args = _filled(producer, invented, workflow, context) if path is not None else None
+        path = _output_path(producer, name, schema, spec)
+        args = _filled(producer, invented, misread, workflow, catalog, context) if path is not None else None
         if path is None or args is None:
             continue
         shown = ", ".join(f"{k}={v!r}" for k, v in args.items())
-        why = f"{written} is not a looked-up id; {producer.key}({shown}) finds it"
-        return add_step(workflow, producer, args, bind={(c, name): path for c in consumers}, reason=why)
+        why = f"{written}; {producer.key}({shown}) finds it"
+        return add_step(workflow, producer, args, bind={c: path for c in consumers}, reason=why)
     return None
 
 
-def _output_path(producer: ToolSpec, name: str, consumer: ToolSpec) -> Path | None:
-    """Where in the producer's output the value for `name` is (the first list item for a list), or None."""
+def _same_subject(workflow: Workflow, misread: ToolNode, other_id: str) -> bool:
+    """Whether step `other_id` is about what the misread step was about: it reads the misread step, or
+    they were given a literal in common (`city="Lisbon"`). Another city's station is no replacement."""
+    other = workflow.node(other_id)
+    if not isinstance(other, ToolNode):
+        return False
+    if any(ref.node == misread.id for _, ref in iter_refs(other.args)):
+        return True
+    given = {
+        json.dumps(v, sort_keys=True, default=str) for v in misread.args.values() if not isinstance(v, Ref)
+    }
+    return any(
+        json.dumps(v, sort_keys=True, default=str) in given
+        for v in other.args.values()
+        if not isinstance(v, Ref)
+    )
+
+
+def _output_path(
+    producer: ToolSpec, name: str, wanted: Mapping[str, Any] | None, consumer: ToolSpec
+) -> Path | None:
+    """Where in the producer's output the value for `name` (of schema `wanted`) is (the first list item for
+    a list), or None."""
     if not producer.output_schema:
         return None
     fields = [OutputField("new", path, schema) for path, schema in schema_fields(producer.output_schema)]
-    best = clear_winner(rank_fields(fields, name, argument_schema(consumer, name), consumer.input_schema))
+    best = clear_winner(rank_fields(fields, name, wanted, consumer.input_schema))
     return best.path if best is not None else None
 
 
 def _filled(
-    producer: ToolSpec, invented: str | None, workflow: Workflow, context: RepairContext
+    producer: ToolSpec,
+    invented: str | None,
+    misread: ToolNode | None,
+    workflow: Workflow,
+    catalog: ToolCatalog,
+    context: RepairContext,
+    *,
+    only_misread: bool = False,
 ) -> dict[str, Any] | None:
     """Values for the producer's required arguments (or, when it requires none, for its filter arguments,
-    at least one); None when a required one cannot be filled."""
+    at least one); None when a required one cannot be filled (`only_misread`: from `misread` alone)."""
     wanted = list(producer.required) or [p for p in producer.properties if set(name_words(p)) & _FILTER_WORDS]
     args: dict[str, Any] = {}
     for arg in wanted:
         schema = argument_schema(producer, arg)
-        value = _value_for(producer, arg, schema, invented, workflow, context) if schema is not None else None
+        value = None
+        if schema is not None:
+            value = _misread_value(producer, arg, misread, workflow, catalog, context)
+            if value is None and not only_misread:
+                value = _value_for(producer, arg, schema, invented, workflow, context)
         if value is not None:
             args[arg] = value
         elif arg in producer.required:
             return None
     return args or None
+
+
+def _misread_value(
+    producer: ToolSpec,
+    arg: str,
+    misread: ToolNode | None,
+    workflow: Workflow,
+    catalog: ToolCatalog,
+    context: RepairContext,
+) -> Any:
+    """What the misread step was given for `arg` (a literal), else a reference to its output field of that
+    name (`$n1.lat` for `lat`), shallowest first; None when it has neither or the value does not fit."""
+    if misread is None:
+        return None
+    given = misread.args.get(arg)
+    if (
+        isinstance(given, str | int | float)
+        and not isinstance(given, bool)
+        and value_fits(producer, arg, given)
+    ):
+        return given
+    fields = sorted(
+        (
+            f
+            for f in node_fields(workflow, misread.id, catalog, context)
+            if base_name(f.name) == base_name(arg)
+        ),
+        key=lambda f: len(f.path),
+    )
+    for field in fields:
+        if not field.executed or value_fits(producer, arg, field.value):
+            return Ref(misread.id, field.path)
+    return None
 
 
 def _value_for(
