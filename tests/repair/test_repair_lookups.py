@@ -264,3 +264,70 @@ def test_a_missing_id_inside_a_list_is_looked_up_from_a_quoted_name(bundled):
     assert lookup.workflow.node("n1").args["items"][0]["product_id"] == Ref(
         new.id, ("products", 0, "product_id")
     )
+
+
+def test_a_misread_id_is_bridged_to_a_lookup_through_the_tool_that_takes_it(bundled):
+    wf = flow(
+        bundled,
+        {"id": "n1", "tool": "geo:get_country", "args": {"country_code": "KR"}},
+        {
+            "id": "n2",
+            "tool": "weather:current_conditions",
+            "args": {"station_id": {"$ref": "n1", "path": "capital_city_id"}, "units": "imperial"},
+        },
+        {"id": "answer", "answer": "{n2.temperature}"},
+        task="What's the temperature right now in the capital of South Korea, in Fahrenheit?",
+    )
+    country = {"country_code": "KR", "capital_city_id": "CTY-0029", "capital_name": "Seoul"}
+    run = _rejected(wf, "n2", {"station_id": "CTY-0029", "units": "imperial"}, n1=(NodeStatus.OK, country))
+    result = repair_workflow(wf, bundled, execution=run)
+    first, second = (result.workflow.node(e.node) for e in result.edits[:2])
+    assert (first.tool_key, first.args) == ("geo:get_city", {"city_id": Ref("n1", ("capital_city_id",))})
+    assert second.tool_key == "weather:nearest_station"
+    assert second.args == {"lat": Ref(first.id, ("lat",)), "lon": Ref(first.id, ("lon",))}
+    assert result.workflow.node("n2").args["station_id"] == Ref(second.id, ("station", "station_id"))
+    assert "geo:get_city turns 'CTY-0029' into lat, lon" in result.edits[0].reason
+    assert errors(result) == []
+
+
+def test_no_bridge_when_no_tool_takes_the_misread_value(bundled):
+    wf = flow(
+        bundled,
+        {"id": "n1", "tool": "geo:get_country", "args": {"country_code": "KR"}},
+        {"id": "n2", "tool": "weather:current_conditions", "args": {"station_id": "$n1.currency"}},
+        task="What's the temperature right now in the capital of South Korea?",
+    )
+    run = _rejected(wf, "n2", {"station_id": "KRW"}, n1=(NodeStatus.OK, {"currency": "KRW"}))
+    added = [
+        e.after["tool"] for e in repair_workflow(wf, bundled, execution=run).edits if e.op is EditOp.ADD_STEP
+    ]
+    assert added == ["weather:search_stations"]  # only the guess from the task's place, no bridge
+
+
+def test_an_invented_id_naming_a_place_of_the_task_is_looked_up_by_that_name(bundled):
+    wf = flow(
+        bundled,
+        {"id": "n1", "tool": "geo:get_country", "args": {"country_code": "JP"}},
+        {
+            "id": "n2",
+            "tool": "geo:distance_between",
+            "args": {"city_id_a": "OSLO", "city_id_b": "$n1.capital_city_id", "unit": "kilometer"},
+        },
+        {"id": "answer", "answer": "{n2.distance}"},
+        task="How far is it from Oslo to the capital of Japan?",
+    )
+    japan = {"country_code": "JP", "name": "Japan", "capital_city_id": "CTY-0026", "capital_name": "Tokyo"}
+    result = repair_workflow(wf, bundled, execution=executed(wf, n1=(NodeStatus.OK, japan)))
+    bound = result.workflow.node("n2").args["city_id_a"]
+    assert bound != Ref("n1", ("capital_city_id",))  # Japan's capital is not Oslo
+    new = result.workflow.node(bound.node)
+    assert (new.tool_key, new.args) == ("geo:search_cities", {"name": "Oslo"})
+
+
+def test_the_task_spelling_of_an_invented_name():
+    from evoflux.repair.lookups import task_spelling
+
+    assert task_spelling("OSLO", "From Oslo to Tokyo") == "Oslo"
+    assert task_spelling("new_york", "Flights from New York?") == "New York"
+    assert task_spelling("CTY-0001", "From Oslo") is None
+    assert task_spelling("Bergen", "From Oslo") is None

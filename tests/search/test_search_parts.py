@@ -104,6 +104,22 @@ def test_budget_meter_counts_model_calls_tokens_and_tool_calls_since_it_started(
     assert meter.exhausted() == "model calls"
 
 
+def test_no_model_call_starts_when_less_time_is_left_than_a_typical_call_takes():
+    ledger = UsageLedger()
+    meter = BudgetMeter(Budget(model_calls=10, seconds=60.0), ledger)
+    meter.started -= 52.0  # 8 s left
+    assert meter.can_call_model()  # nothing known about call durations yet
+    for seconds in (6.0, 12.0, 10.0):
+        ledger.record(CallRecord(Purpose.EDIT, "m", 100, 10, seconds))
+    assert meter.typical_call_seconds() == 10.0
+    assert not meter.can_call_model()
+    ledger.record(CallRecord(Purpose.EDIT, "m", 100, 10, 1.0, replayed=True))  # replays say nothing of time
+    ledger.record(CallRecord(Purpose.EDIT, "m", 0, 0, 0.1, error="TimeoutError"))  # nor do failed calls
+    assert meter.typical_call_seconds() == 10.0
+    meter.started += 5.0  # 13 s left
+    assert meter.can_call_model()
+
+
 def test_reserving_for_the_answer_takes_calls_tokens_and_seconds_and_never_goes_negative():
     budget = Budget(model_calls=6, tokens=16_000, tool_calls=60, seconds=60.0, iterations=4)
     kept = budget.reserve(model_calls=1, tokens=1_500, seconds=9.0)
@@ -173,6 +189,16 @@ def test_coverage_asks_that_the_requests_names_reach_the_workflow():
         }
     )
     assert coverage("How big is Zürich?", zurich, None) == 1.0  # names outside ASCII are found too
+    quote = parse_workflow(
+        {
+            "nodes": [
+                {"id": "n1", "tool": "shop:get_shipping_quote", "args": {"destination_country": "JP"}},
+                {"id": "answer", "answer": "{n1.price}"},
+            ]
+        }
+    )
+    assert coverage("Shipping 2 kg to Japan?", quote, None) == 1.0  # a country reaches the tool as its code
+    assert coverage("Shipping 2 kg to Norway?", quote, None) == 0.0
     assert salient_terms("Is the book 'The Quiet Algorithm' at the Central branch?") >= {
         "the quiet algorithm",
         "central",

@@ -10,7 +10,7 @@ from typing import Any
 
 from evoflux.catalog.tools import ToolCatalog, ToolSpec
 from evoflux.repair.context import Fix, RepairContext
-from evoflux.repair.fields import argument_schema
+from evoflux.repair.fields import argument_schema, enum_options
 from evoflux.repair.task_text import named_options
 from evoflux.repair.values import candidates
 from evoflux.workflow.check import check_arguments
@@ -189,13 +189,14 @@ def choose_named_option(
     if found is None or not context.task:
         return None
     node, spec = found
+    everywhere = enum_options(catalog)  # "nautical miles" names another tool's option, not this one's "mile"
     for name in spec.properties:
         schema = argument_schema(spec, name)
         options = schema.get("enum") if schema is not None else None
         current = node.args.get(name, _MISSING)
         if not options or isinstance(current, Ref | Template):
             continue
-        named = named_options(context.task, options)
+        named = [option for option in named_options(context.task, everywhere) if option in options]
         taken = {value for arg, value in node.args.items() if arg != name and isinstance(value, str)}
         free = [option for option in named if option not in taken]
         if current in named or len(free) != 1:

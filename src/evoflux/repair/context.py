@@ -15,7 +15,7 @@ from evoflux.execute.outcome import Execution
 from evoflux.workflow.edits import Edit
 from evoflux.workflow.graph import ToolNode, Workflow
 
-Fix = tuple[Workflow, Edit]
+Fix = tuple[Workflow, Edit | tuple[Edit, ...]]  # the repaired workflow and the edit(s) that made it
 # Wording tool errors use when a value names nothing the server knows.
 _NOT_FOUND = re.compile(
     r"\b(?:unknown|not found|no such|does not exist|doesn't exist|not exist|unrecognized|no match)",

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 from evoflux.catalog.tools import ToolCatalog
 from evoflux.execute.outcome import Execution, NodeOutcome, NodeStatus
-from evoflux.repair import arguments, binding, lookups, references, structure, tools
+from evoflux.repair import arguments, binding, conversions, lookups, references, structure, tools
 from evoflux.repair.context import Fix, RepairContext, Rule
 from evoflux.workflow.check import check_workflow
 from evoflux.workflow.edits import Edit, EditError, with_validators
@@ -56,13 +56,14 @@ OUTCOME_RULES: dict[NodeStatus, tuple[Rule[NodeOutcome], ...]] = {
 }
 
 # Rules every node gets each round: reference paths, whole outputs where one field is needed, repeated calls,
-# ids nothing supports, and options the request names.
+# ids nothing supports, options the request names, and quantities in a unit the request does not ask for.
 NODE_RULES: tuple[Rule[str], ...] = (
     references.fix_reference_paths,
     references.narrow_whole_output,
     structure.drop_duplicate_call,
     lookups.look_up_made_up_id,
     arguments.choose_named_option,
+    conversions.convert_to_named_unit,
 )
 _MAX_FIXES_PER_NODE_RULE = 4
 
@@ -160,7 +161,7 @@ class _Loop:
         for rule in rules:
             fix = self._attempt(rule, workflow, trigger, label)
             if fix is not None:
-                self.edits.append(fix[1])
+                self.edits += fix[1] if isinstance(fix[1], tuple) else [fix[1]]
                 return fix[0]
         return workflow
 

@@ -203,3 +203,16 @@ def argument_schema(spec: ToolSpec | None, name: str) -> Mapping[str, Any] | Non
         return None
     found = resolve_local(spec.properties[name], spec.input_schema)
     return found if isinstance(found, Mapping) else None
+
+
+def enum_options(tools: Iterable[ToolSpec]) -> tuple[str, ...]:
+    """Every string option of the tools' top-level enum arguments, each once, in order of appearance."""
+    return tuple(
+        dict.fromkeys(
+            option
+            for tool in tools
+            for name in tool.properties
+            for option in ((argument_schema(tool, name) or {}).get("enum") or ())
+            if isinstance(option, str)
+        )
+    )

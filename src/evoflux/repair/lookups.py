@@ -38,6 +38,7 @@ from evoflux.workflow.edits import (
 )
 from evoflux.workflow.graph import PathStep, Ref, ToolNode, Workflow, format_path, iter_refs
 from evoflux.workflow.issues import Issue, IssueCode
+from evoflux.workflow.refs import UnresolvedReference, resolve_ref
 
 Path = tuple[PathStep, ...]
 # Plain words (a name or a title), not an id: letters, spaces and light punctuation, some lower-case, no digits.
@@ -163,11 +164,13 @@ def _look_up(
     context: RepairContext,
     misread: ToolNode | None = None,
 ) -> Fix | None:
-    """Bind the argument `at` (named `name`, its last key) to an upstream field that fits; else add the cheapest step of a tool that yields it
-    (`retrieval.produces`, same server first, fewest required arguments) whose inputs can be filled from
-    the `misread` step's inputs and outputs of the same name, the invented value (when it is plain words),
-    the task text, or the same argument elsewhere in the workflow, and bind every call that passed the
-    same invented value to `$new.<field>`. Producers the misread step alone can fill come first: its values
+    """Bind the argument `at` (named `name`, its last key) to an upstream field that fits (when the invented
+    value spells a name of the task, only a field of a step given or returning that name); else add the
+    cheapest step of a tool that yields it (`retrieval.produces`, same server first, fewest required
+    arguments) whose inputs can be filled from the `misread` step's inputs and outputs of the same name,
+    the invented value (when it is plain words, as the task spells it), the task text, or the same
+    argument elsewhere in the workflow, and bind every call that passed the same invented value to
+    `$new.<field>`. Producers the misread step alone can fill come first: its values
     beat a guess from the task text. A producer that would only list everything (no filter filled) is not
     used: its first item would be a guess."""
     name, where = str(at[-1]), format_path(at)
@@ -178,8 +181,13 @@ def _look_up(
     else:
         written = f"the missing {where} is not a looked-up id"
     schema = schema_at(spec.input_schema, at)
+    named = task_spelling(invented, context.task) if invented is not None else None
     ref = upstream_source(workflow, node, name, spec, catalog, context, schema)
-    if ref is not None and (misread is None or _same_subject(workflow, misread, ref.node)):
+    if (
+        ref is not None
+        and (misread is None or _same_subject(workflow, misread, ref.node))
+        and (named is None or _mentions(workflow, ref.node, named, context))
+    ):
         return set_arg(workflow, node.id, at, ref, reason=f"{written}; {ref} holds it")
     producers = sorted(
         (t for t in catalog if t.server != VALIDATOR_SERVER and t.key != spec.key and produces(t, name)),
@@ -193,19 +201,92 @@ def _look_up(
         and n.args.get(name) == invented
         and workflow.ids.count(n.id) == 1
     ]
+    paths = {producer.key: _output_path(producer, name, schema, spec) for producer in producers}
     if misread is not None:
-        producers.sort(
-            key=lambda t: _filled(t, None, misread, workflow, catalog, context, only_misread=True) is None
-        )
+        for producer in producers:  # what the misread step was given or returned beats a guess from the task
+            args = _filled(producer, None, misread, workflow, catalog, context, only_misread=True)
+            if paths[producer.key] is not None and args is not None:
+                return _added(workflow, producer, args, paths[producer.key], consumers, written)
+        for producer in producers:
+            path = paths[producer.key]
+            bridged = _bridged(workflow, node, at, producer, path, catalog, context) if path else None
+            if bridged is not None:
+                return bridged
     for producer in producers:
-        path = _output_path(producer, name, schema, spec)
-        args = _filled(producer, invented, misread, workflow, catalog, context) if path is not None else None
-        if path is None or args is None:
-            continue
-        shown = ", ".join(f"{k}={v!r}" for k, v in args.items())
-        why = f"{written}; {producer.key}({shown}) finds it"
-        return add_step(workflow, producer, args, bind={c: path for c in consumers}, reason=why)
+        args = _filled(producer, invented, misread, workflow, catalog, context)
+        if paths[producer.key] is not None and args is not None:
+            return _added(workflow, producer, args, paths[producer.key], consumers, written)
     return None
+
+
+def _added(
+    workflow: Workflow,
+    producer: ToolSpec,
+    args: dict[str, Any],
+    path: Path,
+    consumers: list[tuple[str, Path]],
+    written: str,
+) -> Fix:
+    shown = ", ".join(f"{k}={v!r}" for k, v in args.items())
+    why = f"{written}; {producer.key}({shown}) finds it"
+    return add_step(workflow, producer, args, bind={c: path for c in consumers}, reason=why)
+
+
+def _bridged(
+    workflow: Workflow,
+    node: ToolNode,
+    at: Path,
+    producer: ToolSpec,
+    path: Path,
+    catalog: ToolCatalog,
+    context: RepairContext,
+) -> Fix | None:
+    """The misread value is an id of another kind (`capital_city_id` "CTY-0029" where a station id belongs)
+    and the producer needs what that id leads to (`lat`, `lon`): a tool that takes the id and returns
+    those (`get_city`) bridges the two, and both steps are added, the producer bound at `at`."""
+    ref = get_arg(node.args, at, None)
+    if not isinstance(ref, Ref) or not producer.required:
+        return None
+    try:
+        value = resolve_ref(ref, context.outputs(workflow))
+    except UnresolvedReference:
+        return None
+    for bridge in catalog:
+        if bridge.server == VALIDATOR_SERVER or bridge.key in (producer.key, node.tool_key):
+            continue
+        takes = _takes_id(bridge, ref, value)
+        outputs = {
+            base_name(str(p[0])): p for p, _ in schema_fields(bridge.output_schema or {}) if len(p) == 1
+        }
+        given = {arg: outputs.get(base_name(arg)) for arg in producer.required}
+        if takes is None or None in given.values():
+            continue
+        why = f"{format_path(at)} from {ref.node} is the wrong kind of id; {bridge.key} turns {value!r} into "
+        why += f"{', '.join(given)} for {producer.key}"
+        workflow, first = add_step(workflow, bridge, {takes: ref}, reason=why)
+        args = {arg: Ref(first.node, out) for arg, out in given.items() if out is not None}
+        why = f"{producer.key} finds {format_path(at)} from what {first.node} returned"
+        workflow, second = add_step(workflow, producer, args, bind={(node.id, at): path}, reason=why)
+        return workflow, (first, second)
+    return None
+
+
+def _takes_id(tool: ToolSpec, ref: Ref, value: Any) -> str | None:
+    """The one required argument of `tool`, when it is a lookup argument that takes `value`: its pattern
+    accepts it, or (no pattern) its name ends the misread field's name (`city_id` for `capital_city_id`)."""
+    if (
+        len(tool.required) != 1
+        or not isinstance(value, str)
+        or tool.required[0] not in lookup_arguments(tool)
+    ):
+        return None
+    name = tool.required[0]
+    schema = argument_schema(tool, name) or {}
+    field = name_words(str(ref.path[-1])) if ref.path else []
+    words = name_words(name)
+    if "pattern" in schema:
+        return name if value_fits(tool, name, value) else None
+    return name if field[-len(words) :] == words else None
 
 
 def _same_subject(workflow: Workflow, misread: ToolNode, other_id: str) -> bool:
@@ -224,6 +305,23 @@ def _same_subject(workflow: Workflow, misread: ToolNode, other_id: str) -> bool:
         for v in other.args.values()
         if not isinstance(v, Ref)
     )
+
+
+def task_spelling(value: str, task: str) -> str | None:
+    """The words of the task that an invented id spells (`"OSLO"` or `"new_york"` for "New York"), as the
+    task writes them; None when the value is not plain words the task contains."""
+    words = re.findall(r"[^\W\d_]+", value)
+    if not words or re.fullmatch(r"[^\W\d_]+(?:[\s_\-.]+[^\W\d_]+)*", value.strip()) is None:
+        return None
+    found = re.search(r"\b" + r"[\s\-]+".join(re.escape(w) for w in words) + r"\b", task, re.IGNORECASE)
+    return found.group() if found else None
+
+
+def _mentions(workflow: Workflow, node_id: str, name: str, context: RepairContext) -> bool:
+    """Whether step `node_id` was given or returned `name`: it is about the thing the invented id names."""
+    node = workflow.node(node_id)
+    seen = [node.args if isinstance(node, ToolNode) else None, context.outputs(workflow).get(node_id)]
+    return name.casefold() in json.dumps(seen, default=str, ensure_ascii=False).casefold()
 
 
 def _output_path(
@@ -308,8 +406,12 @@ def _value_for(
     context: RepairContext,
 ) -> Any:
     free_text = "string" in schema_types(schema) and "enum" not in schema and "pattern" not in schema
-    if free_text and invented is not None and _TEXT_LIKE.fullmatch(invented.strip()):
-        return invented.strip()
+    if free_text and invented is not None:
+        named = task_spelling(invented, context.task)
+        if named is not None:
+            return named
+        if _TEXT_LIKE.fullmatch(invented.strip()):
+            return invented.strip()
     literal = literal_for(arg, schema, context.task)
     if literal is not None and value_fits(producer, arg, literal[0]):
         return literal[0]

@@ -5,11 +5,15 @@ Owns reading the task text; choosing a binding and editing the workflow are `bin
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
+
+import pycountry
 
 from evoflux.repair.fields import name_words
 from evoflux.repair.values import TIME_TEXT, parse_date_text, parse_time_text
@@ -245,10 +249,17 @@ _IRREGULAR_PLURALS = {"foot": "(?:foot|feet)"}
 def named_options(task: str, options: Iterable[Any]) -> list[str]:
     """The string options (enum values) the task names as words, in order of appearance.
 
-    `nautical miles` names `nautical_mile`; the shorter `mile` it contains is not counted as named too.
+    `nautical miles` names `nautical_mile`; the shorter `mile` it contains is not counted as named too, so
+    pass every option that could be named (`fields.enum_options` of the whole catalog) and keep the ones
+    of interest.
     """
+    return list(_named(task, tuple(dict.fromkeys(o for o in options if isinstance(o, str)))))
+
+
+@lru_cache(maxsize=256)
+def _named(task: str, options: tuple[str, ...]) -> tuple[str, ...]:
     spans: list[tuple[int, int, str]] = []
-    for option in dict.fromkeys(o for o in options if isinstance(o, str)):
+    for option in options:
         words = [w.lower() for w in re.findall(r"[A-Za-z]+|\d+", option)]
         if not words or len("".join(words)) < 3:
             continue
@@ -260,7 +271,7 @@ def named_options(task: str, options: Iterable[Any]) -> list[str]:
         for start, end, option in sorted(spans)
         if not any(s <= start and end <= e and (e - s) > (end - start) for s, e, _ in spans)
     ]
-    return list(dict.fromkeys(named))
+    return tuple(dict.fromkeys(named))
 
 
 def _spelling(word: str) -> str:
@@ -268,3 +279,32 @@ def _spelling(word: str) -> str:
     if word.endswith("er") and len(word) > 4:
         return re.escape(word[:-2]) + "(?:er|re)"
     return re.escape(word)
+
+
+def evidence_text(workflow_args: Iterable[Mapping[str, Any]], outputs: Iterable[Any]) -> str:
+    """Steps' arguments and executed outputs as one lower-case text, to look for what the request names."""
+    parts = [json.dumps(args, default=str, ensure_ascii=False) for args in workflow_args]
+    parts += [json.dumps(output, default=str, ensure_ascii=False) for output in outputs]
+    return " ".join(parts).lower()
+
+
+def option_mentioned(option: str, evidence: str) -> bool:
+    """Whether an enum option (`nautical_mile`) occurs in `evidence_text`, with `_` or as words."""
+    return option.lower() in evidence or option.lower().replace("_", " ") in evidence
+
+
+@lru_cache(maxsize=1024)
+def country_codes(word: str) -> frozenset[str]:
+    """The ISO 3166 codes (lower case) of the countries a name word begins a word of (`japan` -> jp, jpn;
+    `korea` -> kr, kp, prk, kor): a request's country often reaches a tool as its code."""
+    word = word.casefold()
+    if len(word) < 4:
+        return frozenset()
+    codes: set[str] = set()
+    for country in pycountry.countries:
+        names = " ".join(
+            getattr(country, key, "") or "" for key in ("name", "common_name", "official_name")
+        ).casefold()
+        if any(part.startswith(word) for part in re.findall(r"\w+", names)):
+            codes |= {country.alpha_2.casefold(), country.alpha_3.casefold()}
+    return frozenset(codes)

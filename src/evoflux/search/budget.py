@@ -67,12 +67,22 @@ class BudgetMeter:
         return time.perf_counter() - self.started
 
     def can_call_model(self, expected_tokens: int = 0) -> bool:
-        """Room for one more model call that may use `expected_tokens` more tokens."""
+        """Room for one more model call that may use `expected_tokens` more tokens and as many seconds as a
+        typical call so far: a call cut off at the deadline is spent for nothing, and a local model server
+        may go on working on it while the next call waits."""
         return (
             self.model_calls < self.budget.model_calls
             and self.tokens + expected_tokens <= self.budget.tokens
             and self.seconds < self.budget.seconds
+            and self.budget.seconds - self.seconds >= self.typical_call_seconds()
         )
+
+    def typical_call_seconds(self) -> float:
+        """The median duration of this meter's finished, live model calls; 0 before the first."""
+        durations = sorted(
+            r.seconds for r in self.ledger.records[self._first_record :] if r.error is None and not r.replayed
+        )
+        return durations[len(durations) // 2] if durations else 0.0
 
     def can_execute(self, calls: int) -> bool:
         """Room to run a workflow of `calls` steps; tool calls end within their own deadlines."""

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from evoflux.catalog.retrieval import lookup_arguments
 from evoflux.catalog.tools import ToolSpec
 from evoflux.execute.outcome import Execution, NodeOutcome
-from evoflux.repair.fields import argument_schema
+from evoflux.repair.fields import enum_options
 from evoflux.repair.lookups import made_up_ids
-from evoflux.repair.task_text import named_options
+from evoflux.repair.task_text import country_codes, evidence_text, named_options, option_mentioned
 from evoflux.workflow.check import Issue, has_errors
 from evoflux.workflow.graph import AnswerNode, ToolNode, Workflow
 
@@ -117,7 +117,8 @@ def shortfalls(
 ) -> tuple[int, list[str]]:
     """What the request asks the workflow to use, and what it left out, in words for the model.
 
-    Checked: the request's names appear in the steps' arguments or results; each option of the `tools`'
+    Checked: the request's names appear in the steps' arguments or results (a country's name also as its
+    ISO code, `"JP"` for Japan); each option of the `tools`'
     enums that the request names (`knots`, `express`) is used or returned; no id is made up (an id given as
     a literal that neither the request states nor another step returned). The answer's own text is not
     evidence: a template can repeat the request without any step having looked at it.
@@ -127,27 +128,18 @@ def shortfalls(
         for node_id, outcome in (execution.outcomes.items() if execution is not None else ())
         if outcome.ok and isinstance(workflow.node(node_id), ToolNode)
     }
-    evidence = " ".join(
-        [json.dumps(n.args, default=str, ensure_ascii=False) for n in workflow.tool_nodes]
-        + [json.dumps(output, default=str, ensure_ascii=False) for output in outputs.values()]
-    ).lower()
+    evidence = evidence_text((n.args for n in workflow.tool_nodes), outputs.values())
     terms = sorted(salient_terms(task))
     missing = [
         f"the request names {t!r} but no step's arguments or results mention it"
         for t in terms
-        if t not in evidence
+        if t not in evidence and not any(f'"{code}"' in evidence for code in country_codes(t))
     ]
-    enums = [
-        option
-        for tool in tools
-        for name in tool.properties
-        for option in ((argument_schema(tool, name) or {}).get("enum") or ())
-    ]
-    options = named_options(task, enums)
+    options = named_options(task, enum_options(tools))
     missing += [
         f"the request asks for {option!r} but no step uses or returns it"
         for option in options
-        if option.lower() not in evidence and option.lower().replace("_", " ") not in evidence
+        if not option_mentioned(option, evidence)
     ]
     specs = {tool.key: tool for tool in tools}
     checked_ids = 0

@@ -1,0 +1,145 @@
+"""Repairs of units: a quantity a step returned in one unit, while the request names another, gets converted.
+
+Owns finding the quantity and its unit in an executed output and the converting tool; naming options is `task_text`'s.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from evoflux.catalog.retrieval import is_lookup_name
+from evoflux.catalog.tools import ToolCatalog, ToolSpec
+from evoflux.repair.context import Fix, RepairContext
+from evoflux.repair.fields import argument_schema, enum_options, name_words, value_paths
+from evoflux.repair.task_text import evidence_text, named_options, option_mentioned
+from evoflux.workflow.edits import VALIDATOR_SERVER, add_step, rewire, schema_fields, schema_types
+from evoflux.workflow.graph import PathStep, Ref, ToolNode, Workflow, format_path, iter_refs
+
+Path = tuple[PathStep, ...]
+# Words that mark an enum argument as the unit converted from, or to.
+_FROM_WORDS = frozenset({"from", "source", "src", "input", "in"})
+_TO_WORDS = frozenset({"to", "target", "dst", "output", "out", "into"})
+_UNIT_WORDS = frozenset({"unit", "units"})
+
+
+@dataclass(frozen=True)
+class Converter:
+    """A tool that turns `amount` in the unit `source` into the unit `target` (enum arguments of one tool)."""
+
+    spec: ToolSpec
+    amount: str
+    source: str
+    target: str
+
+
+def converters(catalog: ToolCatalog, option: str) -> list[Converter]:
+    """The tools whose `to`-named enum argument takes `option`, with a `from`-named enum argument and one
+    other required numeric argument (the amount); fewest arguments first."""
+    found = []
+    for spec in catalog:
+        if spec.server == VALIDATOR_SERVER:
+            continue
+        enums = {
+            name: schema["enum"]
+            for name in spec.properties
+            if (schema := argument_schema(spec, name)) is not None and isinstance(schema.get("enum"), list)
+        }
+        targets = [n for n, options in enums.items() if option in options and _TO_WORDS & set(name_words(n))]
+        sources = [n for n in enums if _FROM_WORDS & set(name_words(n)) and n not in targets]
+        amounts = [
+            n
+            for n in spec.required
+            if n not in enums and schema_types(argument_schema(spec, n) or {}) & {"number", "integer"}
+        ]
+        if len(targets) == 1 and len(sources) == 1 and len(amounts) == 1:
+            found.append(Converter(spec, amounts[0], sources[0], targets[0]))
+    return sorted(found, key=lambda c: (len(c.spec.properties), c.spec.key))
+
+
+def quantity_in(output: Any, units: Sequence[Any], unwanted: str) -> tuple[Path, Path, str] | None:
+    """Where `output` holds a number and its unit, the unit being one of `units` other than `unwanted`:
+    (path of the number, path of the unit, the unit). The unit field is `<number>_unit` beside the number
+    (`wind_speed` and `wind_speed_unit`), or a field named `unit` beside exactly one number that is no id.
+    None when there is no such pair, or more than one."""
+    fields = value_paths(output)
+    values = {path: value for path, value in fields}
+    found = []
+    for path, unit in fields:
+        if not isinstance(unit, str) or unit == unwanted or unit not in units:
+            continue
+        parent, key = path[:-1], str(path[-1])
+        words = name_words(key)
+        if not words or words[-1] not in _UNIT_WORDS:
+            continue
+        numbers = [
+            p
+            for p, v in values.items()
+            if p[:-1] == parent
+            and isinstance(v, int | float)
+            and not isinstance(v, bool)
+            and not is_lookup_name(str(p[-1]))
+        ]
+        stem = words[:-1]
+        named = [p for p in numbers if stem and name_words(str(p[-1])) == stem]
+        if named:
+            found.append((named[0], path, unit))
+        elif not stem and len(numbers) == 1:
+            found.append((numbers[0], path, unit))
+    return found[0] if len(found) == 1 else None
+
+
+def convert_to_named_unit(
+    workflow: Workflow, node_id: str, catalog: ToolCatalog, context: RepairContext
+) -> Fix | None:
+    """A step returned a quantity in one unit (`wind_speed` in `kilometer_per_hour`) while the request names
+    another unit (`knots`) that no step uses or returns: add the tool that converts between them, reading
+    the quantity and its unit from the step, and let the answer read the converted value instead."""
+    node = workflow.node(node_id)
+    output = context.outputs(workflow).get(node_id)
+    if not isinstance(node, ToolNode) or not isinstance(output, Mapping) or not context.task:
+        return None
+    evidence = evidence_text((n.args for n in workflow.tool_nodes), context.outputs(workflow).values())
+    for option in named_options(context.task, enum_options(catalog)):
+        if option_mentioned(option, evidence):
+            continue
+        for converter in converters(catalog, option):
+            units = (argument_schema(converter.spec, converter.source) or {}).get("enum") or []
+            found = quantity_in(output, units, option)
+            if found is None:
+                continue
+            number, unit, unit_value = found
+            args = {
+                converter.amount: Ref(node_id, number),
+                converter.source: Ref(node_id, unit),
+                converter.target: option,
+            }
+            why = (
+                f"the request asks for {option!r} but {node_id}.{format_path(number)} is in {unit_value!r}; "
+                f"{converter.spec.key} converts it"
+            )
+            changed, added = add_step(workflow, converter.spec, args, reason=why)
+            answer = changed.answer
+            if answer is None or Ref(node_id, number) not in {ref for _, ref in iter_refs(answer.text)}:
+                return changed, added
+            result = Ref(added.node, _result_path(converter.spec))
+            why = f"the answer reads the quantity converted to {option!r}"
+            changed, rewired = rewire(changed, answer.id, None, result, old=Ref(node_id, number), reason=why)
+            return changed, (added, rewired)
+    return None
+
+
+def _result_path(spec: ToolSpec) -> Path:
+    """The converted number in the tool's output: its one numeric field that is not named like an input,
+    else the whole output (a tool that answers in text)."""
+    if not spec.output_schema:
+        return ()
+    numbers = [
+        path
+        for path, schema in schema_fields(spec.output_schema)
+        if len(path) == 1
+        and schema_types(schema) & {"number", "integer"}
+        and str(path[0]) not in spec.properties
+    ]
+    return numbers[0] if len(numbers) == 1 else ()
