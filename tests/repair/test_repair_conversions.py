@@ -120,3 +120,66 @@ def test_nautical_miles_do_not_name_the_plain_mile_of_another_tool(bundled):
     assert result.workflow.node("n1").args["unit"] == "kilometer"  # "mile" is not what the request names
     added = result.workflow.node(conversions(result)[0].node)
     assert added.args["to_unit"] == "nautical_mile" and added.args["value"] == Ref("n1", ("distance",))
+
+
+SYDNEY = "How warm is it in Sydney right now, in Fahrenheit?"
+SYDNEY_STATIONS = {"stations": [{"station_id": "WX-SYD-01", "city": "Sydney"}]}
+
+
+def sydney_workflow(bundled, units):
+    return flow(
+        bundled,
+        {"id": "n0", "tool": "weather:search_stations", "args": {"city": "Sydney"}},
+        {
+            "id": "n1",
+            "tool": "weather:current_conditions",
+            "args": {"station_id": "$n0.stations[0].station_id", "units": units},
+        },
+        {
+            "id": "n2",
+            "tool": "units:convert_temperature",
+            "args": {"value": "$n1.temperature", "from_unit": "fahrenheit", "to_unit": "celsius"},
+        },
+        {"id": "answer", "answer": "It is {n2.result} °F in Sydney."},
+        task=SYDNEY,
+    )
+
+
+def test_a_conversion_away_from_the_named_unit_is_undone(bundled):
+    workflow = sydney_workflow(bundled, "imperial")
+    imperial = {"temperature_unit": "fahrenheit", "temperature": 76.1}
+    run = executed(workflow, n0=(NodeStatus.OK, SYDNEY_STATIONS), n1=(NodeStatus.OK, imperial))
+    result = repair_workflow(workflow, bundled, execution=run)
+    assert "n2" not in result.workflow.ids
+    assert result.workflow.answer.text.refs == (Ref("n1", ("temperature",)),)
+    assert ops(result) == [EditOp.REWIRE, EditOp.REMOVE_STEP]
+    assert "the request asks for 'fahrenheit'" in result.edits[0].reason
+
+
+def test_undoing_a_wrong_way_conversion_of_a_metric_reading_converts_it_the_right_way(bundled):
+    workflow = sydney_workflow(bundled, "metric")
+    metric = {"temperature_unit": "celsius", "temperature": 24.5}
+    run = executed(workflow, n0=(NodeStatus.OK, SYDNEY_STATIONS), n1=(NodeStatus.OK, metric))
+    result = repair_workflow(workflow, bundled, execution=run)
+    [added] = conversions(result)
+    step = result.workflow.node(added.node)
+    assert step.args == {
+        "value": Ref("n1", ("temperature",)),
+        "from_unit": Ref("n1", ("temperature_unit",)),
+        "to_unit": "fahrenheit",
+    }
+    assert result.workflow.answer.text.refs == (Ref(step.id, ("result",)),)
+
+
+def test_a_conversion_into_the_named_unit_stays(bundled):
+    workflow = flow(
+        bundled,
+        {
+            "id": "n1",
+            "tool": "units:convert_temperature",
+            "args": {"value": 350, "from_unit": "fahrenheit", "to_unit": "celsius"},
+        },
+        {"id": "answer", "answer": "{n1.result}"},
+        task="My American recipe says to bake at 350 °F. What is that in Celsius?",
+    )
+    assert repair_workflow(workflow, bundled).edits == ()

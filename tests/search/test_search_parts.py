@@ -168,6 +168,7 @@ def test_coverage_asks_that_the_requests_names_reach_the_workflow():
 
     task = "How far is Lisbon from the capital of Germany, in miles?"
     assert salient_terms(task) == {"lisbon", "germany"}
+    assert salient_terms("Business days in Germany between 1 April and 30 April?") == {"germany"}
     wrong = parse_workflow(
         {
             "nodes": [

@@ -1,4 +1,5 @@
-"""Repairs of units: a quantity a step returned in one unit, while the request names another, gets converted.
+"""Repairs of units: a quantity in another unit than the request names is converted; a conversion away from the
+named unit is undone.
 
 Owns finding the quantity and its unit in an executed output and the converting tool; naming options is `task_text`'s.
 """
@@ -14,7 +15,14 @@ from evoflux.catalog.tools import ToolCatalog, ToolSpec
 from evoflux.repair.context import Fix, RepairContext
 from evoflux.repair.fields import argument_schema, enum_options, name_words, value_paths
 from evoflux.repair.task_text import evidence_text, named_options, option_mentioned
-from evoflux.workflow.edits import VALIDATOR_SERVER, add_step, rewire, schema_fields, schema_types
+from evoflux.workflow.edits import (
+    VALIDATOR_SERVER,
+    add_step,
+    remove_step,
+    rewire,
+    schema_fields,
+    schema_types,
+)
 from evoflux.workflow.graph import PathStep, Ref, ToolNode, Workflow, format_path, iter_refs
 
 Path = tuple[PathStep, ...]
@@ -34,27 +42,36 @@ class Converter:
     target: str
 
 
+def as_converter(spec: ToolSpec) -> Converter | None:
+    """The tool as a converter: one `to`-named and one `from`-named enum argument and one other required
+    numeric argument (the amount); None when it is not shaped so."""
+    if spec.server == VALIDATOR_SERVER:
+        return None
+    enums = [
+        name
+        for name in spec.properties
+        if (schema := argument_schema(spec, name)) is not None and isinstance(schema.get("enum"), list)
+    ]
+    targets = [n for n in enums if _TO_WORDS & set(name_words(n))]
+    sources = [n for n in enums if _FROM_WORDS & set(name_words(n)) and n not in targets]
+    amounts = [
+        n
+        for n in spec.required
+        if n not in enums and schema_types(argument_schema(spec, n) or {}) & {"number", "integer"}
+    ]
+    if len(targets) == 1 and len(sources) == 1 and len(amounts) == 1:
+        return Converter(spec, amounts[0], sources[0], targets[0])
+    return None
+
+
 def converters(catalog: ToolCatalog, option: str) -> list[Converter]:
-    """The tools whose `to`-named enum argument takes `option`, with a `from`-named enum argument and one
-    other required numeric argument (the amount); fewest arguments first."""
-    found = []
-    for spec in catalog:
-        if spec.server == VALIDATOR_SERVER:
-            continue
-        enums = {
-            name: schema["enum"]
-            for name in spec.properties
-            if (schema := argument_schema(spec, name)) is not None and isinstance(schema.get("enum"), list)
-        }
-        targets = [n for n, options in enums.items() if option in options and _TO_WORDS & set(name_words(n))]
-        sources = [n for n in enums if _FROM_WORDS & set(name_words(n)) and n not in targets]
-        amounts = [
-            n
-            for n in spec.required
-            if n not in enums and schema_types(argument_schema(spec, n) or {}) & {"number", "integer"}
-        ]
-        if len(targets) == 1 and len(sources) == 1 and len(amounts) == 1:
-            found.append(Converter(spec, amounts[0], sources[0], targets[0]))
+    """The converters (`as_converter`) whose target unit may be `option`; fewest arguments first."""
+    found = [
+        converter
+        for spec in catalog
+        if (converter := as_converter(spec)) is not None
+        and option in ((argument_schema(spec, converter.target) or {}).get("enum") or ())
+    ]
     return sorted(found, key=lambda c: (len(c.spec.properties), c.spec.key))
 
 
@@ -143,3 +160,36 @@ def _result_path(spec: ToolSpec) -> Path:
         and str(path[0]) not in spec.properties
     ]
     return numbers[0] if len(numbers) == 1 else ()
+
+
+def drop_conversion_away_from_named_unit(
+    workflow: Workflow, node_id: str, catalog: ToolCatalog, context: RepairContext
+) -> Fix | None:
+    """A conversion from the unit the request names (`fahrenheit`) into one it does not name, of a quantity an
+    earlier step returned, undoes what was asked: the answer reads that quantity instead, and the conversion,
+    then read by nothing, is removed."""
+    node = workflow.node(node_id)
+    spec = catalog.get(node.server, node.tool) if isinstance(node, ToolNode) else None
+    converter = as_converter(spec) if spec is not None else None
+    answer = workflow.answer
+    if converter is None or answer is None or not context.task or not isinstance(node, ToolNode):
+        return None
+    amount, source, target = (
+        node.args.get(a) for a in (converter.amount, converter.source, converter.target)
+    )
+    named = named_options(context.task, enum_options(catalog))
+    if not isinstance(amount, Ref) or source not in named or target in named:
+        return None
+    readers = [n.id for n in workflow.nodes if any(ref.node == node_id for _, ref in workflow.refs_of(n))]
+    if readers != [answer.id]:
+        return None
+    why = f"the request asks for {source!r}; {node_id} converts {amount} from it into {target!r}"
+    changed = workflow
+    edits = []
+    for old in dict.fromkeys(ref for _, ref in iter_refs(answer.text) if ref.node == node_id):
+        changed, edit = rewire(
+            changed, answer.id, None, amount, old=old, reason=f"{why}, so the answer reads {amount}"
+        )
+        edits.append(edit)
+    changed, removed = remove_step(changed, node_id, catalog, reason=f"{why}; nothing else reads it")
+    return changed, (*edits, removed)

@@ -64,6 +64,7 @@ NODE_RULES: tuple[Rule[str], ...] = (
     lookups.look_up_made_up_id,
     arguments.choose_named_option,
     conversions.convert_to_named_unit,
+    conversions.drop_conversion_away_from_named_unit,
 )
 _MAX_FIXES_PER_NODE_RULE = 4
 

@@ -35,7 +35,8 @@ _SENTENCE_END = re.compile(r"[.?!:;]\s*$")
 _PLACE_CUE = frozenset(
     {"in", "at", "for", "from", "to", "near", "of", "between", "and", "around", "outside", "visit"}
 )
-_NOT_PLACES = frozenset(
+# Months and weekdays: a request's dates reach tools as dates (`2026-04-01`), not as these words.
+DATE_WORDS = frozenset(
     {
         "january",
         "february",
@@ -56,6 +57,10 @@ _NOT_PLACES = frozenset(
         "friday",
         "saturday",
         "sunday",
+    }
+)
+_NOT_PLACES = DATE_WORDS | frozenset(
+    {
         "celsius",
         "fahrenheit",
         "kelvin",

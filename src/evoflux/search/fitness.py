@@ -15,7 +15,7 @@ from evoflux.catalog.tools import ToolSpec
 from evoflux.execute.outcome import Execution, NodeOutcome
 from evoflux.repair.fields import enum_options
 from evoflux.repair.lookups import made_up_ids
-from evoflux.repair.task_text import country_codes, evidence_text, named_options, option_mentioned
+from evoflux.repair.task_text import DATE_WORDS, country_codes, evidence_text, named_options, option_mentioned
 from evoflux.workflow.check import Issue, has_errors
 from evoflux.workflow.graph import AnswerNode, ToolNode, Workflow
 
@@ -103,12 +103,13 @@ def looks_failed(outcome: NodeOutcome) -> bool:
 
 
 def salient_terms(task: str) -> set[str]:
-    """Names the request gives: quoted phrases and capitalised words that do not start a sentence."""
+    """Names the request gives: quoted phrases and capitalised words that do not start a sentence, but for
+    months and weekdays (dates reach tools as dates)."""
     quoted = {q.strip().lower() for pair in _QUOTED.findall(task) for q in pair if q.strip()}
     names = set()
     for sentence in re.split(r"(?<=[.?!])\s+", task):
         words = _WORD.findall(sentence)
-        names |= {w.lower() for w in words[1:] if w[0].isupper() and w.lower() not in _COMMON}
+        names |= {w.lower() for w in words[1:] if w[0].isupper() and w.lower() not in _COMMON | DATE_WORDS}
     return quoted | names
 
 
