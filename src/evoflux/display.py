@@ -166,6 +166,10 @@ def print_solve(console: Console, result: SolveResult) -> None:
             board.update(node, outcome)
         console.print(board)
     console.print(f"\n[bold]answer:[/bold] {result.answer}", highlight=False)
+    if result.unverified:
+        console.print("[yellow]not verified by any step:[/yellow]", highlight=False)
+        for shortfall in result.unverified:
+            console.print(f"  - {shortfall}", highlight=False, markup=False)
     console.print(f"[dim]{result.cost.line()}[/dim]")
 
 

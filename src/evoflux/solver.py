@@ -78,6 +78,7 @@ class SolveResult:
     cost: Cost
     error: str | None = None
     search: dict[str, Any] | None = None
+    unverified: tuple[str, ...] = ()  # what the returned workflow left out of the request, when known
 
     @property
     def executed(self) -> bool:
@@ -96,6 +97,7 @@ class SolveResult:
             "nodes": self.execution.to_trace()["nodes"] if self.execution else [],
             "tools_shown": self.tools_shown,
             "cost": self.cost.__dict__,
+            "unverified": list(self.unverified),
             **({"search": self.search} if self.search else {}),
         }
 
@@ -131,6 +133,7 @@ async def solve_with(
         error: str | None = None,
         search: dict[str, Any] | None = None,
         tool_calls: int | None = None,
+        unverified: tuple[str, ...] = (),
     ) -> SolveResult:
         return SolveResult(
             task=task,
@@ -143,6 +146,7 @@ async def solve_with(
             cost=_cost(client.ledger, calls_before, tool_calls, execution, time.perf_counter() - start),
             error=error,
             search=search,
+            unverified=unverified,
         )
 
     if strategy is Strategy.EVOFLUX:
@@ -173,7 +177,14 @@ async def solve_with(
         )
         summary["lineage"] = [str(e) for e in lineage(outcome.candidates, best)]
         return finish(
-            best.workflow, best.execution, best.issues, text, None, summary, outcome.spent["tool_calls"]
+            best.workflow,
+            best.execution,
+            best.issues,
+            text,
+            None,
+            summary,
+            outcome.spent["tool_calls"],
+            best.shortfalls,
         )
 
     if strategy in _BASELINES:
@@ -181,7 +192,14 @@ async def solve_with(
             task, tools, catalog, env, client, budget=budget or Budget(), seed=seed or 0
         )
         return finish(
-            run.workflow, run.execution, run.issues, run.answer, run.error, run.summary, run.tool_calls
+            run.workflow,
+            run.execution,
+            run.issues,
+            run.answer,
+            run.error,
+            run.summary,
+            run.tool_calls,
+            run.unverified,
         )
 
     plan: Plan = await Planner(client).plan(task, tools, seed=seed)

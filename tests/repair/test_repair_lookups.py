@@ -331,3 +331,22 @@ def test_the_task_spelling_of_an_invented_name():
     assert task_spelling("new_york", "Flights from New York?") == "New York"
     assert task_spelling("CTY-0001", "From Oslo") is None
     assert task_spelling("Bergen", "From Oslo") is None
+
+
+def test_a_made_up_id_is_looked_up_from_the_one_step_that_offers_the_lookups_inputs(bundled):
+    wf = flow(
+        bundled,
+        {"id": "n1", "tool": "geo:search_cities", "args": {"name": "Reykjavik"}},
+        {"id": "n2", "tool": "geo:get_country", "args": {"country_code": "NO"}},
+        {"id": "n3", "tool": "weather:current_conditions", "args": {"station_id": "WX-OSL-01"}},
+        {"id": "answer", "answer": "{n3.temperature} {n2.name} {n1.cities[0].name}"},
+        task="How far is Reykjavik from the capital of Norway, and how cold is it in Reykjavik right now?",
+    )
+    reykjavik = {"cities": [{"city_id": "CTY-0025", "name": "Reykjavik", "lat": 64.1466, "lon": -21.9426}]}
+    norway = {"country_code": "NO", "capital_city_id": "CTY-0001"}
+    run = executed(wf, n1=(NodeStatus.OK, reykjavik), n2=(NodeStatus.OK, norway))
+    result = repair_workflow(wf, bundled, execution=run)
+    new = result.workflow.node(result.edits[0].node)
+    assert new.tool_key == "weather:nearest_station"  # the task names two places: no guess from its text
+    assert new.args == {"lat": Ref("n1", ("cities", 0, "lat")), "lon": Ref("n1", ("cities", 0, "lon"))}
+    assert result.workflow.node("n3").args["station_id"] == Ref(new.id, ("station", "station_id"))

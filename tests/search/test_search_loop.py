@@ -112,3 +112,11 @@ async def test_a_model_that_cannot_be_reached_stops_the_search_at_the_first_call
         with pytest.raises(ModelUnreachable, match=r"127\.0\.0\.1:9"):
             await run.run()  # a setup error: no later call could succeed, so none is made
     assert run.meter.model_calls == 1  # the failed call is still in the ledger
+
+
+async def test_rule_repairs_and_exploration_go_on_when_no_model_call_is_left():
+    settings = SearchSettings(initial=0, model_edits=True, redesign=True, rule_repair=False)
+    run, outcome = await search(Budget(model_calls=0, iterations=3), settings)
+    assert run.meter.model_calls == 0
+    assert run.meter.iterations == 3  # free children (exploration here) kept coming after the calls ran out
+    assert {c.origin for c in outcome.candidates} == {"given", "explore"}

@@ -271,3 +271,57 @@ def test_shortfalls_need_evidence_from_steps_options_used_and_no_made_up_ids():
     finished = run(looked_up, {"n0": "ok", "n1": "ok", "n2": "ok", "answer": "ok"}, outputs)
     assert shortfalls(task, looked_up, finished, [conditions, speed]) == (3, [])
     assert score(looked_up, [], finished, task, [conditions, speed]).complete
+
+
+def test_a_date_the_request_states_must_reach_a_step():
+    from evoflux.search.fitness import shortfalls
+
+    task = "What was the weather like in Oslo on 1 January 1985?"
+    today = parse_workflow(
+        {
+            "nodes": [
+                {"id": "n1", "tool": "weather:current_conditions", "args": {"station_id": "WX-OSL-01"}},
+                {"id": "answer", "answer": "{n1.temperature}"},
+            ]
+        }
+    )
+    ran = run(today, {"n1": "ok", "answer": "ok"}, {"n1": {"city": "Oslo", "observed_at": "2026-03-16"}})
+    checks, missing = shortfalls(task, today, ran)
+    assert checks == 2 and missing == [
+        "the request names the date 1985-01-01 but no step's arguments or results mention it"
+    ]
+    asked = parse_workflow(
+        {
+            "nodes": [
+                {
+                    "id": "n1",
+                    "tool": "weather:historical_daily",
+                    "args": {"station_id": "WX-OSL-01", "date": "1985-01-01"},
+                },
+                {"id": "answer", "answer": "{n1}"},
+            ]
+        }
+    )
+    assert (
+        shortfalls(task, asked, run(asked, {"n1": "ok", "answer": "ok"}, {"n1": {"city": "Oslo"}}))[1] == []
+    )
+    from evoflux.catalog.tools import ToolSpec
+
+    station = ToolSpec(
+        "weather", "get_station", input_schema={"properties": {"station_id": {"type": "string"}}}
+    )
+    stuffed = parse_workflow(
+        {
+            "nodes": [
+                {
+                    "id": "n1",
+                    "tool": "weather:get_station",
+                    "args": {"station_id": "WX-OSL-01", "name": "1985-01-01"},
+                },
+                {"id": "answer", "answer": "{n1}"},
+            ]
+        }
+    )
+    done = run(stuffed, {"n1": "ok", "answer": "ok"}, {"n1": {"station_id": "WX-OSL-01", "city": "Oslo"}})
+    assert shortfalls(task, stuffed, done)[1] == []  # without the tool's schema every argument counts
+    assert any("1985-01-01" in m for m in shortfalls(task, stuffed, done, [station])[1])  # it ignored `name`

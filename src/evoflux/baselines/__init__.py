@@ -36,6 +36,7 @@ class BaselineRun:
     tool_calls: int
     error: str | None = None
     summary: dict[str, Any] = field(default_factory=dict)
+    unverified: tuple[str, ...] = ()  # the chosen workflow's shortfalls against the request
 
 
 def can_plan(meter: BudgetMeter) -> bool:
@@ -127,4 +128,6 @@ async def conclude(
         text = (await synthesize(client, task, best.execution, deadline_s=meter.seconds_left())).text
     else:
         text = best.execution.answer or "Could not complete: no model call was left to write the answer."
-    return BaselineRun(best.workflow, best.execution, best.issues, text, meter.tool_calls, None, summary)
+    return BaselineRun(
+        best.workflow, best.execution, best.issues, text, meter.tool_calls, None, summary, best.shortfalls
+    )

@@ -14,7 +14,7 @@ from evoflux.catalog.retrieval import is_lookup_name
 from evoflux.catalog.tools import ToolCatalog, ToolSpec
 from evoflux.repair.context import Fix, RepairContext
 from evoflux.repair.fields import argument_schema, enum_options, name_words, value_paths
-from evoflux.repair.task_text import evidence_text, named_options, option_mentioned
+from evoflux.repair.task_text import declared_args, evidence_text, named_options, option_mentioned
 from evoflux.workflow.edits import (
     VALIDATOR_SERVER,
     add_step,
@@ -117,7 +117,8 @@ def convert_to_named_unit(
     output = context.outputs(workflow).get(node_id)
     if not isinstance(node, ToolNode) or not isinstance(output, Mapping) or not context.task:
         return None
-    evidence = evidence_text((n.args for n in workflow.tool_nodes), context.outputs(workflow).values())
+    given = (declared_args(n.args, catalog.get(n.server, n.tool)) for n in workflow.tool_nodes)
+    evidence = evidence_text(given, context.outputs(workflow).values())
     for option in named_options(context.task, enum_options(catalog)):
         if option_mentioned(option, evidence):
             continue

@@ -24,6 +24,7 @@ from evoflux.repair.fields import (
     name_words,
     node_fields,
     rank_fields,
+    readable_nodes,
 )
 from evoflux.repair.task_text import literal_for
 from evoflux.workflow.edits import (
@@ -204,7 +205,7 @@ def _look_up(
     paths = {producer.key: _output_path(producer, name, schema, spec) for producer in producers}
     if misread is not None:
         for producer in producers:  # what the misread step was given or returned beats a guess from the task
-            args = _filled(producer, None, misread, workflow, catalog, context, only_misread=True)
+            args = _filled(producer, None, misread, node, workflow, catalog, context, only_misread=True)
             if paths[producer.key] is not None and args is not None:
                 return _added(workflow, producer, args, paths[producer.key], consumers, written)
         for producer in producers:
@@ -213,7 +214,7 @@ def _look_up(
             if bridged is not None:
                 return bridged
     for producer in producers:
-        args = _filled(producer, invented, misread, workflow, catalog, context)
+        args = _filled(producer, invented, misread, node, workflow, catalog, context)
         if paths[producer.key] is not None and args is not None:
             return _added(workflow, producer, args, paths[producer.key], consumers, written)
     return None
@@ -340,6 +341,7 @@ def _filled(
     producer: ToolSpec,
     invented: str | None,
     misread: ToolNode | None,
+    consumer: ToolNode,
     workflow: Workflow,
     catalog: ToolCatalog,
     context: RepairContext,
@@ -347,7 +349,9 @@ def _filled(
     only_misread: bool = False,
 ) -> dict[str, Any] | None:
     """Values for the producer's required arguments (or, when it requires none, for its filter arguments,
-    at least one); None when a required one cannot be filled (`only_misread`: from `misread` alone)."""
+    at least one); None when a required one cannot be filled (`only_misread`: from `misread` alone). Past
+    the misread step and the task text, an argument reads the one step before `consumer` that offers a
+    field of its name (`lat` from a city search)."""
     wanted = list(producer.required) or [p for p in producer.properties if set(name_words(p)) & _FILTER_WORDS]
     args: dict[str, Any] = {}
     for arg in wanted:
@@ -357,11 +361,36 @@ def _filled(
             value = _misread_value(producer, arg, misread, workflow, catalog, context)
             if value is None and not only_misread:
                 value = _value_for(producer, arg, schema, invented, workflow, context)
+            if value is None and not only_misread:
+                value = _upstream_value(producer, arg, consumer, workflow, catalog, context)
         if value is not None:
             args[arg] = value
         elif arg in producer.required:
             return None
     return args or None
+
+
+def _upstream_value(
+    producer: ToolSpec,
+    arg: str,
+    consumer: ToolNode,
+    workflow: Workflow,
+    catalog: ToolCatalog,
+    context: RepairContext,
+) -> Ref | None:
+    """A reference to the field named like `arg` (its base name) that exactly one step `consumer` may read
+    offers, the shallowest there; None when no step or several steps offer one."""
+    fields = [
+        field
+        for node_id in readable_nodes(workflow, consumer.id)
+        for field in node_fields(workflow, node_id, catalog, context)
+        if base_name(field.name) == base_name(arg)
+        and (not field.executed or value_fits(producer, arg, field.value))
+    ]
+    if len({field.node for field in fields}) != 1:
+        return None
+    best = min(fields, key=lambda field: len(field.path))
+    return Ref(best.node, best.path)
 
 
 def _misread_value(

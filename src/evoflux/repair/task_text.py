@@ -15,6 +15,7 @@ from typing import Any
 
 import pycountry
 
+from evoflux.catalog.tools import ToolSpec
 from evoflux.repair.fields import name_words
 from evoflux.repair.values import TIME_TEXT, parse_date_text, parse_time_text
 from evoflux.workflow.edits import schema_types
@@ -284,6 +285,11 @@ def _spelling(word: str) -> str:
     if word.endswith("er") and len(word) > 4:
         return re.escape(word[:-2]) + "(?:er|re)"
     return re.escape(word)
+
+
+def declared_args(args: Mapping[str, Any], spec: ToolSpec | None) -> Mapping[str, Any]:
+    """The arguments the tool declares (all of them when the tool is unknown): others it never reads."""
+    return args if spec is None else {k: v for k, v in args.items() if k in spec.properties}
 
 
 def evidence_text(workflow_args: Iterable[Mapping[str, Any]], outputs: Iterable[Any]) -> str:

@@ -15,7 +15,15 @@ from evoflux.catalog.tools import ToolSpec
 from evoflux.execute.outcome import Execution, NodeOutcome
 from evoflux.repair.fields import enum_options
 from evoflux.repair.lookups import made_up_ids
-from evoflux.repair.task_text import DATE_WORDS, country_codes, evidence_text, named_options, option_mentioned
+from evoflux.repair.task_text import (
+    DATE_WORDS,
+    country_codes,
+    declared_args,
+    evidence_text,
+    named_options,
+    option_mentioned,
+    task_literals,
+)
 from evoflux.workflow.check import Issue, has_errors
 from evoflux.workflow.graph import AnswerNode, ToolNode, Workflow
 
@@ -119,22 +127,31 @@ def shortfalls(
     """What the request asks the workflow to use, and what it left out, in words for the model.
 
     Checked: the request's names appear in the steps' arguments or results (a country's name also as its
-    ISO code, `"JP"` for Japan); each option of the `tools`'
+    ISO code, `"JP"` for Japan), and so do the dates it states (as ISO dates); each option of the `tools`'
     enums that the request names (`knots`, `express`) is used or returned; no id is made up (an id given as
     a literal that neither the request states nor another step returned). The answer's own text is not
-    evidence: a template can repeat the request without any step having looked at it.
+    evidence: a template can repeat the request without any step having looked at it. Nor are arguments a shown
+    tool does not declare (`name="1985-01-01"` passed to a station lookup): the tool never read them.
     """
     outputs = {
         node_id: outcome.output
         for node_id, outcome in (execution.outcomes.items() if execution is not None else ())
         if outcome.ok and isinstance(workflow.node(node_id), ToolNode)
     }
-    evidence = evidence_text((n.args for n in workflow.tool_nodes), outputs.values())
+    specs = {tool.key: tool for tool in tools}
+    given = (declared_args(n.args, specs.get(n.tool_key)) for n in workflow.tool_nodes)
+    evidence = evidence_text(given, outputs.values())
     terms = sorted(salient_terms(task))
     missing = [
         f"the request names {t!r} but no step's arguments or results mention it"
         for t in terms
         if t not in evidence and not any(f'"{code}"' in evidence for code in country_codes(t))
+    ]
+    dates = sorted({lit.value.isoformat() for lit in task_literals(task) if lit.kind == "date"})
+    missing += [
+        f"the request names the date {day} but no step's arguments or results mention it"
+        for day in dates
+        if day not in evidence
     ]
     options = named_options(task, enum_options(tools))
     missing += [
@@ -142,7 +159,6 @@ def shortfalls(
         for option in options
         if not option_mentioned(option, evidence)
     ]
-    specs = {tool.key: tool for tool in tools}
     checked_ids = 0
     for node in workflow.tool_nodes:
         spec = specs.get(node.tool_key)
@@ -155,7 +171,7 @@ def shortfalls(
             "returned it; look it up with a tool step"
             for name in made_up_ids(node, spec, task, others)
         ]
-    return len(terms) + len(options) + checked_ids, missing
+    return len(terms) + len(dates) + len(options) + checked_ids, missing
 
 
 def coverage(

@@ -190,15 +190,17 @@ class Search:
     async def _child(
         self, parent: Candidate
     ) -> tuple[Workflow, str, Candidate | None, Sequence[Edit]] | None:
-        """Rules first; then a random exploration edit with the adaptive chance; else a model edit."""
+        """Rules first; then a random exploration edit with the adaptive chance (always, when no model edit can
+        be made); else a model edit."""
         repaired, edits = self._repaired(parent.workflow, parent)
         if edits and signature(repaired) not in self._seen:
             return repaired, "repair", parent, edits
-        if self.rng.random() < self.intensity.exploration or not self.settings.model_edits:
+        can_edit = self._can_edit()
+        if self.rng.random() < self.intensity.exploration or not can_edit:
             explored = explore(parent.workflow, self.catalog, self.tools, self.rng)
             if explored is not None:
                 return explored[0], "explore", parent, (explored[1],)
-        if not self.settings.model_edits or not self.meter.can_call_model(_EDIT_TOKENS):
+        if not can_edit:
             return None
         try:
             proposed, _ = await self.proposer.propose(
@@ -220,6 +222,9 @@ class Search:
         repaired, repairs = self._repaired(edited)
         return repaired, "edit", parent, (*applied, *repairs)
 
+    def _can_edit(self) -> bool:
+        return self.settings.model_edits and self.meter.can_call_model(_EDIT_TOKENS)
+
     def _feedback(self, population: Sequence[Candidate]) -> str:
         best, worst = population[0], population[-1]
         lines = ["Earlier plans for this request failed. Write a DIFFERENT plan that avoids these errors."]
@@ -240,8 +245,10 @@ class Search:
             self.meter.iterations += 1
             before = population[0].fitness.value
             children = []
-            for _ in range(min(len(population), 2)):
-                made = await self._child(tournament(population, self.rng))
+            # The best always has a child (elitism); the other parent is drawn by tournament.
+            parents = [population[0], *(tournament(population, self.rng) for _ in population[1:2])]
+            for parent in parents:
+                made = await self._child(parent)
                 if made is not None:
                     children.append(made)
             if self.settings.redesign and self.intensity.stalled >= self.settings.stall_for_redesign:
@@ -259,7 +266,8 @@ class Search:
             )
             self.intensity.observe(before, population[0].fitness.value)
             history.append(population[0].fitness.value)
-            if self.meter.exhausted() and self.meter.exhausted() != "iterations":
+            # Without model calls or tokens left, rule repairs and exploration still cost nothing but time.
+            if self.meter.tool_calls >= self.meter.budget.tool_calls or not (children or self._can_edit()):
                 break
         reason = (
             "solved"
