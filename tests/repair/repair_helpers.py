@@ -69,6 +69,15 @@ def executed(workflow: Workflow, **outcomes: tuple[NodeStatus, Any]) -> Executio
     return Execution(workflow, results, wall_seconds=0.0, tool_calls=len(results))
 
 
+def rejected(
+    workflow: Workflow, node_id: str, args: dict[str, Any], **others: tuple[NodeStatus, Any]
+) -> Execution:
+    """An execution where `node_id` was rejected for the resolved `args`; `others` as in `executed`."""
+    run = executed(workflow, **others)
+    outcome = NodeOutcome(node_id, NodeStatus.SCHEMA_REJECTED, error="does not match", args=args)
+    return Execution(workflow, {**run.outcomes, node_id: outcome}, wall_seconds=0.0, tool_calls=1)
+
+
 def spec(
     server: str,
     name: str,

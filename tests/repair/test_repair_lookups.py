@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from repair_helpers import errors, executed, flow, ops, repaired
+from repair_helpers import errors, executed, flow, ops, rejected, repaired
 
-from evoflux.execute.outcome import Execution, NodeOutcome, NodeStatus
+from evoflux.execute.outcome import NodeStatus
 from evoflux.repair import repair_workflow
 from evoflux.repair.lookups import made_up_ids
 from evoflux.workflow import IssueCode, Ref
@@ -158,13 +158,6 @@ def test_a_failure_of_another_kind_is_no_reason_to_look_up(bundled):
     assert repair_workflow(wf, bundled, execution=run).edits == ()
 
 
-def _rejected(workflow, node_id, args, **others):
-    """An execution where `node_id` was rejected for the resolved `args`; `others` as in `executed`."""
-    run = executed(workflow, **others)
-    outcome = NodeOutcome(node_id, NodeStatus.SCHEMA_REJECTED, error="does not match", args=args)
-    return Execution(workflow, {**run.outcomes, node_id: outcome}, wall_seconds=0.0, tool_calls=1)
-
-
 def test_an_id_read_from_the_wrong_field_is_looked_up_with_the_misread_steps_inputs(bundled):
     wf = flow(
         bundled,
@@ -178,7 +171,7 @@ def test_an_id_read_from_the_wrong_field_is_looked_up_with_the_misread_steps_inp
         {"id": "answer", "answer": "{n2.temperature}"},
         task="Is it warmer right now in Rome or in Lisbon?",
     )
-    run = _rejected(
+    run = rejected(
         wf,
         "n2",
         {"station_id": "Europe/Rome"},
@@ -207,7 +200,7 @@ def test_a_misread_city_id_is_looked_up_from_the_citys_coordinates(bundled):
     )
     country = {"country_code": "KR", "capital_city_id": "CTY-0029"}
     city = {"city_id": "CTY-0029", "name": "Seoul", "lat": 37.57, "lon": 126.98}
-    run = _rejected(
+    run = rejected(
         wf, "n2", {"station_id": "CTY-0029"}, n0=(NodeStatus.OK, country), n1=(NodeStatus.OK, city)
     )
     result = repair_workflow(wf, bundled, execution=run)
@@ -229,7 +222,7 @@ def test_a_rejection_of_another_argument_is_no_reason_to_look_up(bundled):
         },
     )
     stations = {"stations": [{"station_id": "WX-OSL-01"}]}
-    run = _rejected(wf, "n2", {"station_id": "WX-OSL-01", "days": 99}, n1=(NodeStatus.OK, stations))
+    run = rejected(wf, "n2", {"station_id": "WX-OSL-01", "days": 99}, n1=(NodeStatus.OK, stations))
     assert [e for e in repair_workflow(wf, bundled, execution=run).edits if e.op is EditOp.ADD_STEP] == []
 
 
@@ -279,7 +272,7 @@ def test_a_misread_id_is_bridged_to_a_lookup_through_the_tool_that_takes_it(bund
         task="What's the temperature right now in the capital of South Korea, in Fahrenheit?",
     )
     country = {"country_code": "KR", "capital_city_id": "CTY-0029", "capital_name": "Seoul"}
-    run = _rejected(wf, "n2", {"station_id": "CTY-0029", "units": "imperial"}, n1=(NodeStatus.OK, country))
+    run = rejected(wf, "n2", {"station_id": "CTY-0029", "units": "imperial"}, n1=(NodeStatus.OK, country))
     result = repair_workflow(wf, bundled, execution=run)
     first, second = (result.workflow.node(e.node) for e in result.edits[:2])
     assert (first.tool_key, first.args) == ("geo:get_city", {"city_id": Ref("n1", ("capital_city_id",))})
@@ -297,7 +290,7 @@ def test_no_bridge_when_no_tool_takes_the_misread_value(bundled):
         {"id": "n2", "tool": "weather:current_conditions", "args": {"station_id": "$n1.currency"}},
         task="What's the temperature right now in the capital of South Korea?",
     )
-    run = _rejected(wf, "n2", {"station_id": "KRW"}, n1=(NodeStatus.OK, {"currency": "KRW"}))
+    run = rejected(wf, "n2", {"station_id": "KRW"}, n1=(NodeStatus.OK, {"currency": "KRW"}))
     added = [
         e.after["tool"] for e in repair_workflow(wf, bundled, execution=run).edits if e.op is EditOp.ADD_STEP
     ]

@@ -4,7 +4,7 @@ narrowed to the field an argument needs; ambiguous cases left alone."""
 from __future__ import annotations
 
 import pytest
-from repair_helpers import errors, executed, flow, ops, repaired
+from repair_helpers import errors, executed, flow, ops, rejected, repaired
 
 from evoflux.execute.outcome import NodeStatus
 from evoflux.repair import repair_workflow
@@ -160,3 +160,40 @@ def test_the_answer_quotes_a_text_only_output_whole_instead_of_a_field(bundled):
     result = repair_workflow(wf, bundled, execution=run)
     assert result.workflow.answer.text.refs == (Ref("n1"),)
     assert any("returned text" in edit.reason for edit in result.edits)
+
+
+SHIPPED = {
+    "origin": "Amsterdam, NL",
+    "estimated_delivery_date": "2026-03-24",
+    "price": 25.6,
+    "delivery_days": 8,
+}
+
+
+def _weekday_of(path: str):
+    return (
+        {
+            "id": "n1",
+            "tool": "shop:get_shipping_quote",
+            "args": {"weight_kg": 0.15, "destination_country": "AU"},
+        },
+        {"id": "n2", "tool": "calendar:day_of_week", "args": {"date": {"$ref": "n1", "path": path}}},
+        {"id": "answer", "answer": "{n2.day_of_week}"},
+    )
+
+
+def test_a_value_that_does_not_fit_is_read_from_the_field_that_does(bundled):
+    wf = flow(bundled, *_weekday_of("origin"))
+    run = rejected(wf, "n2", {"date": "Amsterdam, NL"}, n1=(NodeStatus.OK, SHIPPED))
+    result = repair_workflow(wf, bundled, execution=run)
+    assert result.workflow.node("n2").args["date"] == Ref("n1", ("estimated_delivery_date",))
+    assert "does not fit" in result.edits[0].reason
+
+
+def test_no_field_that_fits_leaves_the_reference_alone(bundled):
+    wf = flow(bundled, *_weekday_of("origin"))
+    output = {**SHIPPED, "estimated_delivery_date": "in eight days"}
+    run = rejected(wf, "n2", {"date": "Amsterdam, NL"}, n1=(NodeStatus.OK, output))
+    assert repair_workflow(wf, bundled, execution=run).workflow.node("n2").args["date"] == Ref(
+        "n1", ("origin",)
+    )

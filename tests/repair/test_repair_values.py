@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, time
 
 import pytest
@@ -133,3 +134,28 @@ def test_candidates_cover_each_kind():
     assert first("12 km", {"type": "number"}) == 12
     anyof = {"anyOf": [{"type": "integer", "minimum": 1}, {"type": "null"}]}
     assert first("5", anyof) == 5
+
+
+@pytest.mark.parametrize(
+    ("value", "pattern", "name", "meant"),
+    [
+        ("Australia", "^[A-Z]{2}$", "destination_country", "AU"),
+        ("japan", "^[A-Z]{3}$", "country", "JPN"),
+        ("Euro", "^[A-Z]{3}$", "currency", "EUR"),
+        ("United Mexican States", "^[A-Z]{2}$", "country_code", "MX"),
+    ],
+)
+def test_a_country_or_currency_name_becomes_the_code_the_pattern_wants(value, pattern, name, meant):
+    schema = {"type": "string", "pattern": pattern}
+    fitting = [
+        c for c, _ in candidates(value, schema, schema, name) if isinstance(c, str) and re.match(pattern, c)
+    ]
+    assert fitting[0] == meant
+
+
+def test_codes_and_unknown_names_are_not_read_as_countries():
+    code = {"type": "string", "pattern": "^[A-Z]{3}$"}
+    assert "CAN" not in [c for c, _ in candidates("CA", code, code, "currency")]
+    assert [
+        c for c, _ in candidates("Canberra", code, code, "country") if re.match("^[A-Z]{3}$", str(c))
+    ] == []

@@ -325,3 +325,51 @@ def test_a_date_the_request_states_must_reach_a_step():
     done = run(stuffed, {"n1": "ok", "answer": "ok"}, {"n1": {"station_id": "WX-OSL-01", "city": "Oslo"}})
     assert shortfalls(task, stuffed, done)[1] == []  # without the tool's schema every argument counts
     assert any("1985-01-01" in m for m in shortfalls(task, stuffed, done, [station])[1])  # it ignored `name`
+
+
+def test_shortfalls_flag_a_quantity_a_shown_tool_could_have_looked_up():
+    from evoflux.catalog.tools import ToolSpec
+    from evoflux.search.fitness import shortfalls
+
+    quote = ToolSpec(
+        "shop",
+        "get_shipping_quote",
+        input_schema={
+            "type": "object",
+            "properties": {"weight_kg": {"type": "number"}, "destination_country": {"type": "string"}},
+            "required": ["weight_kg", "destination_country"],
+        },
+    )
+    product = ToolSpec(
+        "shop",
+        "get_product",
+        input_schema={
+            "type": "object",
+            "properties": {"product_id": {"type": "string"}},
+            "required": ["product_id"],
+        },
+        output_schema={"type": "object", "properties": {"weight_kg": {"type": "number"}}},
+    )
+    task = "What does shipping the stand mixer to Canada cost?"
+    guessed = parse_workflow(
+        {
+            "task": task,
+            "nodes": [
+                {
+                    "id": "n1",
+                    "tool": "shop:get_shipping_quote",
+                    "args": {"weight_kg": 2, "destination_country": "CA"},
+                },
+                {"id": "answer", "answer": "{n1.price} EUR"},
+            ],
+        }
+    )
+    done = run(guessed, {"n1": "ok", "answer": "ok"}, {"n1": {"price": 75.0}})
+    checks, missing = shortfalls(task, guessed, done, [quote, product])
+    assert checks == 2 and missing == [
+        "n1.weight_kg=2 is made up: the request does not state it and no step returned it; look it up with a "
+        "tool step"
+    ]
+    assert shortfalls(task, guessed, done, [quote]) == (2, [])  # no shown tool returns a weight
+    stated = "What does shipping 2 kg to Canada cost?"
+    assert shortfalls(stated, guessed, done, [quote, product])[1] == []

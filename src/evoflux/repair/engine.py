@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 from evoflux.catalog.tools import ToolCatalog
 from evoflux.execute.outcome import Execution, NodeOutcome, NodeStatus
-from evoflux.repair import arguments, binding, conversions, lookups, references, structure, tools
+from evoflux.repair import arguments, binding, conversions, lookups, quantities, references, structure, tools
 from evoflux.repair.context import Fix, RepairContext, Rule
 from evoflux.workflow.check import check_workflow
 from evoflux.workflow.edits import Edit, EditError, with_validators
@@ -52,16 +52,17 @@ ISSUE_ORDER = tuple(ISSUE_RULES)
 # references and wrong-shaped values are covered by NODE_RULES, which read the executed outputs.
 OUTCOME_RULES: dict[NodeStatus, tuple[Rule[NodeOutcome], ...]] = {
     NodeStatus.TOOL_ERROR: (lookups.look_up_unknown_id, structure.wait_for_creator),
-    NodeStatus.SCHEMA_REJECTED: (lookups.look_up_misread_id,),
+    NodeStatus.SCHEMA_REJECTED: (lookups.look_up_misread_id, references.rebind_misfit_reference),
 }
 
 # Rules every node gets each round: reference paths, whole outputs where one field is needed, repeated calls,
-# ids nothing supports, options the request names, and quantities in a unit the request does not ask for.
+# ids and quantities nothing supports, options the request names, and quantities in a unit the request does not ask for.
 NODE_RULES: tuple[Rule[str], ...] = (
     references.fix_reference_paths,
     references.narrow_whole_output,
     structure.drop_duplicate_call,
     lookups.look_up_made_up_id,
+    quantities.look_up_made_up_quantity,
     arguments.choose_named_option,
     conversions.convert_to_named_unit,
     conversions.drop_conversion_away_from_named_unit,

@@ -26,7 +26,7 @@ from evoflux.repair.fields import (
     rank_fields,
     readable_nodes,
 )
-from evoflux.repair.task_text import literal_for
+from evoflux.repair.task_text import country_codes, literal_for, task_literals
 from evoflux.workflow.edits import (
     VALIDATOR_SERVER,
     add_step,
@@ -53,7 +53,7 @@ def look_up_invented_id(
     workflow: Workflow, issue: Issue, catalog: ToolCatalog, context: RepairContext
 ) -> Fix | None:
     """arg_pattern / missing_required_arg on a lookup argument (`lookup_arguments`), at the top level or
-    inside a list of objects (`items[0].product_id`): see `_look_up`."""
+    inside a list of objects (`items[0].product_id`): see `look_up`."""
     found = node_and_spec(workflow, issue.node, catalog)
     path = issue_path(issue)
     if found is None or not path or not isinstance(path[-1], str) or not isinstance(path[0], str):
@@ -66,7 +66,7 @@ def look_up_invented_id(
         return None
     if issue.code is IssueCode.MISSING_REQUIRED_ARG and value is not None:
         return None
-    return _look_up(workflow, node, spec, path, value if isinstance(value, str) else None, catalog, context)
+    return look_up(workflow, node, spec, path, value if isinstance(value, str) else None, catalog, context)
 
 
 def _is_lookup(spec: ToolSpec, path: Path) -> bool:
@@ -82,7 +82,7 @@ def _is_lookup(spec: ToolSpec, path: Path) -> bool:
 def look_up_unknown_id(
     workflow: Workflow, outcome: NodeOutcome, catalog: ToolCatalog, context: RepairContext
 ) -> Fix | None:
-    """A call that failed because the server knows no such id (`Unknown station 'WX-MAD-99'`): see `_look_up`."""
+    """A call that failed because the server knows no such id (`Unknown station 'WX-MAD-99'`): see `look_up`."""
     if outcome.status is not NodeStatus.TOOL_ERROR or not context.unchanged(workflow, outcome.node):
         return None
     found = node_and_spec(workflow, outcome.node, catalog)
@@ -92,7 +92,7 @@ def look_up_unknown_id(
     for name in lookup_arguments(spec):
         value = node.args.get(name)
         if isinstance(value, str) and names_unknown_value(outcome.error, value):
-            return _look_up(workflow, node, spec, (name,), value, catalog, context)
+            return look_up(workflow, node, spec, (name,), value, catalog, context)
     return None
 
 
@@ -100,7 +100,7 @@ def look_up_misread_id(
     workflow: Workflow, outcome: NodeOutcome, catalog: ToolCatalog, context: RepairContext
 ) -> Fix | None:
     """A call rejected because a lookup argument reads the wrong kind of id from an upstream step
-    (`station_id` from `$n1.capital_city_id`, "CTY-0029" against `^WX-...`): see `_look_up`; the lookup
+    (`station_id` from `$n1.capital_city_id`, "CTY-0029" against `^WX-...`): see `look_up`; the lookup
     takes its inputs from what the misread step was given or returned (`city="Rome"`) before anything else."""
     if outcome.status is not NodeStatus.SCHEMA_REJECTED or not context.unchanged(workflow, outcome.node):
         return None
@@ -114,7 +114,7 @@ def look_up_misread_id(
             continue
         source = workflow.node(ref.node)
         misread = source if isinstance(source, ToolNode) else None
-        fix = _look_up(workflow, node, spec, (name,), None, catalog, context, misread)
+        fix = look_up(workflow, node, spec, (name,), None, catalog, context, misread)
         if fix is not None:
             return fix
     return None
@@ -142,25 +142,25 @@ def look_up_made_up_id(
     workflow: Workflow, node_id: str, catalog: ToolCatalog, context: RepairContext
 ) -> Fix | None:
     """A lookup argument given as a literal nothing supports (`station_id="WX-OSL-01"` for a request about
-    Reykjavik, with no step that returned it): see `_look_up`."""
+    Reykjavik, with no step that returned it): see `look_up`."""
     found = node_and_spec(workflow, node_id, catalog)
     if found is None:
         return None
     node, spec = found
     others = [output for other, output in context.outputs(workflow).items() if other != node_id]
     for name in made_up_ids(node, spec, context.task, others):
-        fix = _look_up(workflow, node, spec, (name,), node.args[name], catalog, context)
+        fix = look_up(workflow, node, spec, (name,), node.args[name], catalog, context)
         if fix is not None:
             return fix
     return None
 
 
-def _look_up(
+def look_up(
     workflow: Workflow,
     node: ToolNode,
     spec: ToolSpec,
     at: Path,
-    invented: str | None,
+    invented: str | float | None,
     catalog: ToolCatalog,
     context: RepairContext,
     misread: ToolNode | None = None,
@@ -177,12 +177,14 @@ def _look_up(
     name, where = str(at[-1]), format_path(at)
     if misread is not None:
         written = f"{where} from {misread.id} is the wrong kind of id"
-    elif invented is not None:
+    elif isinstance(invented, str):
         written = f"{where}={invented!r} is not a looked-up id"
+    elif invented is not None:
+        written = f"{where}={invented!r} is made up"
     else:
         written = f"the missing {where} is not a looked-up id"
     schema = schema_at(spec.input_schema, at)
-    named = task_spelling(invented, context.task) if invented is not None else None
+    named = task_spelling(invented, context.task) if isinstance(invented, str) else None
     ref = upstream_source(workflow, node, name, spec, catalog, context, schema)
     if (
         ref is not None
@@ -217,6 +219,13 @@ def _look_up(
         args = _filled(producer, invented, misread, node, workflow, catalog, context)
         if paths[producer.key] is not None and args is not None:
             return _added(workflow, producer, args, paths[producer.key], consumers, written)
+    for producer in producers:
+        path = paths[producer.key]
+        chained = (
+            _chained(workflow, node, producer, path, consumers, written, catalog, context) if path else None
+        )
+        if chained is not None:
+            return chained
     return None
 
 
@@ -231,6 +240,50 @@ def _added(
     shown = ", ".join(f"{k}={v!r}" for k, v in args.items())
     why = f"{written}; {producer.key}({shown}) finds it"
     return add_step(workflow, producer, args, bind={c: path for c in consumers}, reason=why)
+
+
+def _chained(
+    workflow: Workflow,
+    consumer: ToolNode,
+    producer: ToolSpec,
+    path: Path,
+    consumers: list[tuple[str, Path]],
+    written: str,
+    catalog: ToolCatalog,
+    context: RepairContext,
+) -> Fix | None:
+    """The producer's one required argument is an id nothing fills (`get_product` needs a `product_id` to
+    give a weight): a step that finds that id (`search_products(query="Barista Pro")`, searching for the one
+    name of the task no step has used) is added first, and the producer reads it."""
+    if len(producer.required) != 1 or producer.required[0] not in lookup_arguments(producer):
+        return None
+    inner = producer.required[0]
+    finders = sorted(
+        (
+            t
+            for t in catalog
+            if t.server != VALIDATOR_SERVER
+            and t.key not in (producer.key, consumer.tool_key)
+            and produces(t, inner)
+        ),
+        key=lambda t: (t.server != producer.server, len(t.required), t.key),
+    )
+    for finder in finders:
+        found = _output_path(finder, inner, argument_schema(producer, inner), producer)
+        args = (
+            _filled(finder, None, None, consumer, workflow, catalog, context, by_name=True) if found else None
+        )
+        if found is None or args is None:
+            continue
+        shown = ", ".join(f"{k}={v!r}" for k, v in args.items())
+        why = f"{written}; {producer.key} gives it from the {inner} that {finder.key}({shown}) finds"
+        workflow, first = add_step(workflow, finder, args, reason=why)
+        why = f"{producer.key} gives {format_path(consumers[0][1])} for the {inner} {first.node} found"
+        workflow, second = add_step(
+            workflow, producer, {inner: Ref(first.node, found)}, bind={c: path for c in consumers}, reason=why
+        )
+        return workflow, (first, second)
+    return None
 
 
 def _bridged(
@@ -339,7 +392,7 @@ def _output_path(
 
 def _filled(
     producer: ToolSpec,
-    invented: str | None,
+    invented: str | float | None,
     misread: ToolNode | None,
     consumer: ToolNode,
     workflow: Workflow,
@@ -347,6 +400,7 @@ def _filled(
     context: RepairContext,
     *,
     only_misread: bool = False,
+    by_name: bool = False,
 ) -> dict[str, Any] | None:
     """Values for the producer's required arguments (or, when it requires none, for its filter arguments,
     at least one); None when a required one cannot be filled (`only_misread`: from `misread` alone). Past
@@ -360,7 +414,7 @@ def _filled(
         if schema is not None:
             value = _misread_value(producer, arg, misread, workflow, catalog, context)
             if value is None and not only_misread:
-                value = _value_for(producer, arg, schema, invented, workflow, context)
+                value = _value_for(producer, arg, schema, invented, workflow, context, by_name=by_name)
             if value is None and not only_misread:
                 value = _upstream_value(producer, arg, consumer, workflow, catalog, context)
         if value is not None:
@@ -430,12 +484,17 @@ def _value_for(
     producer: ToolSpec,
     arg: str,
     schema: Mapping[str, Any],
-    invented: str | None,
+    invented: str | float | None,
     workflow: Workflow,
     context: RepairContext,
+    *,
+    by_name: bool = False,
 ) -> Any:
+    """A value for the producer's argument: the invented value as the task spells it, a task literal that
+    fits, the one value the workflow gives the same argument elsewhere, or (`by_name`, a search argument)
+    the one name of the task no step has used yet."""
     free_text = "string" in schema_types(schema) and "enum" not in schema and "pattern" not in schema
-    if free_text and invented is not None:
+    if free_text and isinstance(invented, str):
         named = task_spelling(invented, context.task)
         if named is not None:
             return named
@@ -452,4 +511,22 @@ def _value_for(
     if len(elsewhere) == 1:
         value = elsewhere.pop()
         return value if value_fits(producer, arg, value) else None
+    if by_name and free_text and set(name_words(arg)) & _FILTER_WORDS:
+        return _unmentioned_name(workflow, context)
     return None
+
+
+def _unmentioned_name(workflow: Workflow, context: RepairContext) -> str | None:
+    """The one name the task gives (not a country) that no step was given or returned yet: what a search
+    added to find something must be about ("Barista Pro" once the country is in the workflow)."""
+    seen = json.dumps(
+        [[n.args for n in workflow.tool_nodes], list(context.outputs(workflow).values())],
+        default=str,
+        ensure_ascii=False,
+    ).casefold()
+    names = {
+        lit.value
+        for lit in task_literals(context.task)
+        if lit.kind == "place" and not country_codes(lit.value) and lit.value.casefold() not in seen
+    }
+    return names.pop() if len(names) == 1 else None

@@ -1,4 +1,5 @@
-"""Repairs of references: bad targets re-pointed, missing paths moved to the nearest field, whole outputs narrowed.
+"""Repairs of references: bad targets re-pointed, missing paths moved to the nearest field, whole outputs narrowed,
+values that do not fit read from the field that does.
 
 Owns where a reference should point; cycles and waits are `structure`'s.
 """
@@ -10,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from evoflux.catalog.tools import ToolCatalog
+from evoflux.execute.outcome import NodeOutcome, NodeStatus
 from evoflux.repair.arguments import issue_path
 from evoflux.repair.context import Fix, RepairContext
 from evoflux.repair.fields import (
@@ -183,6 +185,36 @@ def fix_reference_paths(
             new = Ref(ref.node, best.path)
             why = f"the output of {ref.node} has no {ref}; {new} is the nearest field"
             return rewire(workflow, node.id, arg, new, old=ref, reason=why)
+    return None
+
+
+def rebind_misfit_reference(
+    workflow: Workflow, outcome: NodeOutcome, catalog: ToolCatalog, context: RepairContext
+) -> Fix | None:
+    """A call rejected because a referenced value does not fit the argument's pattern or enum (`date` read
+    from `$n1.origin`, "Amsterdam, NL"): the reference moves to the one field of the same step whose
+    executed value fits (`$n1.estimated_delivery_date`), the closest by name when several do."""
+    if outcome.status is not NodeStatus.SCHEMA_REJECTED or not context.unchanged(workflow, outcome.node):
+        return None
+    node = workflow.node(outcome.node)
+    if not isinstance(node, ToolNode) or not isinstance(outcome.args, dict):
+        return None
+    spec = catalog.get(node.server, node.tool)
+    for name, ref in node.args.items():
+        schema = argument_schema(spec, name)
+        if not isinstance(ref, Ref) or schema is None or name not in outcome.args:
+            continue
+        given = OutputField(ref.node, ref.path, {}, outcome.args[name], executed=True)
+        if value_matches(schema, given) is not False:
+            continue
+        fitting = [
+            f for f in node_fields(workflow, ref.node, catalog, context) if value_matches(schema, f) is True
+        ]
+        best = clear_winner(_rank_paths(fitting, (), name, schema), 0.0)
+        if best is not None and best.path != ref.path:
+            new = Ref(ref.node, best.path)
+            why = f"{name}={outcome.args[name]!r} from {ref} does not fit its schema; {new} holds a value that does"
+            return rewire(workflow, node.id, name, new, old=ref, reason=why)
     return None
 
 

@@ -1,4 +1,5 @@
-"""Schema-guided coercion of one literal: numbers and booleans from text, lists, enum spellings, dates, limits.
+"""Schema-guided coercion of one literal: numbers and booleans from text, lists, enum spellings, dates, limits,
+country and currency names as ISO codes.
 
 Owns proposing candidate values; checking them and editing the workflow is `arguments`'.
 """
@@ -11,6 +12,8 @@ import re
 from collections.abc import Iterator, Mapping
 from datetime import date, datetime, time
 from typing import Any
+
+import pycountry
 
 from evoflux.repair.fields import name_words, squash
 from evoflux.workflow.edits import resolve_local, schema_types
@@ -194,7 +197,7 @@ def _for_branch(
     if "boolean" in types and isinstance(value, str | int) and not isinstance(value, bool):
         yield from _boolean(value)
     if "string" in types:
-        yield from _strings(value, schema)
+        yield from _strings(value, schema, name)
     if "array" in types:
         yield from _arrays(value, schema, root, name)
     if "object" in types and isinstance(value, str) and value.strip().startswith("{"):
@@ -225,7 +228,7 @@ def _boolean(value: str | int) -> Iterator[Candidate]:
         yield False, f"{value!r} means false"
 
 
-def _strings(value: Any, schema: Mapping[str, Any]) -> Iterator[Candidate]:
+def _strings(value: Any, schema: Mapping[str, Any], name: str) -> Iterator[Candidate]:
     if isinstance(value, int | float) and not isinstance(value, bool):
         yield _plain(value), f"wrote the number {value!r} as text"
     if not isinstance(value, str):
@@ -239,6 +242,25 @@ def _strings(value: Any, schema: Mapping[str, Any]) -> Iterator[Candidate]:
         for variant in dict.fromkeys(variants):
             if variant != value:
                 yield variant, f"rewrote {value!r} to fit the pattern {pattern}"
+        yield from _iso_codes(stripped, currency="currency" in name_words(name))
+
+
+def _iso_codes(name: str, *, currency: bool) -> Iterator[Candidate]:
+    """A country (or, for a `currency` argument, a currency) written by its name ("Australia", "Euro") as
+    its ISO codes, for an argument whose pattern wants a code. Codes themselves are left alone."""
+    if len(name) <= 3:
+        return
+    kind, table, keys = (
+        ("currency", pycountry.currencies, ("alpha_3",))
+        if currency
+        else ("country", pycountry.countries, ("alpha_2", "alpha_3"))
+    )
+    try:
+        found = table.lookup(name)
+    except LookupError:
+        return
+    for key in keys:
+        yield getattr(found, key), f"{name!r} is the {kind} whose ISO code is {getattr(found, key)}"
 
 
 def _arrays(value: Any, schema: Mapping[str, Any], root: Mapping[str, Any], name: str) -> Iterator[Candidate]:

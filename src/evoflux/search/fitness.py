@@ -15,6 +15,7 @@ from evoflux.catalog.tools import ToolSpec
 from evoflux.execute.outcome import Execution, NodeOutcome
 from evoflux.repair.fields import enum_options
 from evoflux.repair.lookups import made_up_ids
+from evoflux.repair.quantities import made_up_quantities, quantity_arguments
 from evoflux.repair.task_text import (
     DATE_WORDS,
     country_codes,
@@ -129,7 +130,8 @@ def shortfalls(
     Checked: the request's names appear in the steps' arguments or results (a country's name also as its
     ISO code, `"JP"` for Japan), and so do the dates it states (as ISO dates); each option of the `tools`'
     enums that the request names (`knots`, `express`) is used or returned; no id is made up (an id given as
-    a literal that neither the request states nor another step returned). The answer's own text is not
+    a literal that neither the request states nor another step returned), nor a number another shown tool
+    returns (`repair.quantities`: `weight_kg=2` with no step that read the weight). The answer's own text is not
     evidence: a template can repeat the request without any step having looked at it. Nor are arguments a shown
     tool does not declare (`name="1985-01-01"` passed to a station lookup): the tool never read them.
     """
@@ -165,11 +167,15 @@ def shortfalls(
         if spec is None:
             continue
         checked_ids += sum(isinstance(node.args.get(name), str) for name in lookup_arguments(spec))
+        checked_ids += len(quantity_arguments(node, spec))
         others = [output for other, output in outputs.items() if other != node.id]
         missing += [
             f"{node.id}.{name}={node.args[name]!r} is made up: the request does not state it and no step "
             "returned it; look it up with a tool step"
-            for name in made_up_ids(node, spec, task, others)
+            for name in [
+                *made_up_ids(node, spec, task, others),
+                *made_up_quantities(node, spec, task, others, tools),
+            ]
         ]
     return len(terms) + len(dates) + len(options) + checked_ids, missing
 
