@@ -33,10 +33,15 @@ def test_a_number_inside_a_name_states_no_weight(bundled):
 
 
 def test_a_returned_number_is_not_made_up_even_rounded(bundled):
-    node = {"id": "n1", "tool": "weather:nearest_station", "args": {"lat": 59.91, "lon": 10.75}}
+    node = {"id": "n1", "tool": "weather:nearest_station", "args": {"lat": 59.9, "lon": 11}}
     city = {"city_id": "CTY-0001", "lat": 59.9139, "lon": 10.7522}
-    assert _made_up(bundled, node, "Weather in Oslo?", others=[{"cities": [city]}]) == []
+    assert _made_up(bundled, node, "Weather in Oslo?", others=[{"cities": [city]}]) == ["lon"]
     assert _made_up(bundled, node, "Weather in Oslo?") == ["lat", "lon"]
+
+
+def test_precise_values_are_recalled_not_made_up(bundled):
+    node = {"id": "n1", "tool": "weather:nearest_station", "args": {"lat": 59.9139, "lon": 10.75}}
+    assert _made_up(bundled, node, "Weather in Oslo?") == []
 
 
 def test_a_duration_the_request_speaks_of_in_hours_is_stated(bundled):
@@ -99,3 +104,12 @@ def test_the_amount_a_converter_works_on_is_made_up_unless_stated(bundled):
     assert _made_up(bundled, node, "How much does the dumbbell set weigh in pounds?") == ["value"]
     assert _made_up(bundled, node, "What is 10 kg in pounds?") == []
     assert _made_up(bundled, node, "How heavy is it in pounds?", others=[{"weight_kg": 10.0}]) == []
+
+
+def test_an_invented_id_is_not_read_through_a_guessed_search(bundled):
+    """Only a made-up number goes through the chain: an author id is not looked for among papers."""
+    task = "What is Claire Dubois's h-index?"
+    result = repaired(
+        bundled, {"id": "n1", "tool": "library:get_author", "args": {"author_id": "AU-1234567890"}}, task=task
+    )
+    assert "library:get_paper" not in [n.tool_key for n in result.workflow.tool_nodes]

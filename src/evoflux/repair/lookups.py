@@ -173,7 +173,8 @@ def look_up(
     argument elsewhere in the workflow, and bind every call that passed the same invented value to
     `$new.<field>`. Producers the misread step alone can fill come first: its values
     beat a guess from the task text. A producer that would only list everything (no filter filled) is not
-    used: its first item would be a guess."""
+    used: its first item would be a guess. A made-up number (`invented` a number) may also be read through a
+    producer whose own id nothing gives (`_chained`)."""
     name, where = str(at[-1]), format_path(at)
     if misread is not None:
         written = f"{where} from {misread.id} is the wrong kind of id"
@@ -219,6 +220,10 @@ def look_up(
         args = _filled(producer, invented, misread, node, workflow, catalog, context)
         if paths[producer.key] is not None and args is not None:
             return _added(workflow, producer, args, paths[producer.key], consumers, written)
+    if not isinstance(invented, int | float):
+        return (
+            None  # an id goes through its own producers only: a guessed search for it finds the wrong thing
+        )
     for producer in producers:
         path = paths[producer.key]
         chained = (

@@ -72,6 +72,7 @@ def made_up_quantities(
     """`quantity_arguments` whose value the task does not state, no other step returned (`others`, their
     outputs; rounding allowed) and another of `tools` returns a field of that name, or that is the `value` or
     `amount` a converter works on: numbers the plan made up.
+    Precise values (two or more decimals: recalled coordinates) are taken as known, not made up.
     An argument whose name or description has a unit (`weight_kg`, "minutes") is stated by any unit word of
     its dimension in the task ("a free hour"), and only by numbers with such a unit ("Barista Pro 2" states
     no weight); other arguments by any number or number word."""
@@ -87,6 +88,8 @@ def made_up_quantities(
     found = []
     for name in names:
         value = node.args[name]
+        if _precise(value):
+            continue
         described = set(name_words(name)) | set(name_words(str(spec.properties[name].get("description", ""))))
         dimension = next((d for d in _DIMENSIONS if described & d), frozenset())
         if words & dimension:
@@ -115,6 +118,13 @@ def look_up_made_up_quantity(
         if fix is not None:
             return fix
     return None
+
+
+def _precise(value: float) -> bool:
+    """Two or more decimals (`59.9139`): a value the model recalled, such as a city's coordinates, not a
+    placeholder (`2`, `2.5`) standing in for what it could not know."""
+    text = repr(float(value))
+    return "e" not in text and len(text.split(".")[1].rstrip("0")) >= 2
 
 
 def _is_number(value: Any) -> bool:
