@@ -113,3 +113,13 @@ def test_an_invented_id_is_not_read_through_a_guessed_search(bundled):
         bundled, {"id": "n1", "tool": "library:get_author", "args": {"author_id": "AU-1234567890"}}, task=task
     )
     assert "library:get_paper" not in [n.tool_key for n in result.workflow.tool_nodes]
+
+
+def test_a_possessive_is_no_unit_word(bundled):
+    """The "s" of "Dubois's" is not seconds: a duration the request never speaks of stays made up."""
+    node = {
+        "id": "n1",
+        "tool": "calendar:find_free_slots",
+        "args": {"calendar_id": "CAL-1", "date": "2026-03-20", "duration_minutes": 45},
+    }
+    assert _made_up(bundled, node, "When is Claire Dubois's calendar free on Friday?") == ["duration_minutes"]

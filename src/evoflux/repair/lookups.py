@@ -220,10 +220,9 @@ def look_up(
         args = _filled(producer, invented, misread, node, workflow, catalog, context)
         if paths[producer.key] is not None and args is not None:
             return _added(workflow, producer, args, paths[producer.key], consumers, written)
+    # An id goes through its own producers only: a guessed search for it finds the wrong thing.
     if not isinstance(invented, int | float):
-        return (
-            None  # an id goes through its own producers only: a guessed search for it finds the wrong thing
-        )
+        return None
     for producer in producers:
         path = paths[producer.key]
         chained = (

@@ -22,13 +22,15 @@ from evoflux.workflow.edits import VALIDATOR_SERVER, schema_types
 from evoflux.workflow.graph import ToolNode, Workflow
 
 # Unit words by dimension: a request that speaks of hours states a duration in minutes ("a free hour").
-_DIMENSIONS = (
-    frozenset({"s", "sec", "secs", "second", "seconds", "min", "mins", "minute", "minutes", "h", "hr"})
-    | frozenset({"hrs", "hour", "hours", "day", "days", "week", "weeks", "month", "months", "year", "years"}),
-    frozenset({"g", "gram", "grams", "kg", "kilo", "kilos", "kilogram", "kilograms", "lb", "lbs", "pound"})
-    | frozenset({"pounds", "oz", "ounce", "ounces", "tonne", "tonnes", "ton", "tons"}),
-    frozenset({"m", "metre", "metres", "meter", "meters", "km", "kilometre", "kilometres", "kilometer"})
-    | frozenset({"kilometers", "mi", "mile", "miles", "ft", "foot", "feet", "yard", "yards", "nmi"}),
+_DIMENSIONS = tuple(
+    frozenset(words.split())
+    for words in (
+        "s sec secs second seconds min mins minute minutes h hr hrs hour hours day days week weeks month months"
+        " year years",
+        "g gram grams kg kilo kilos kilogram kilograms lb lbs pound pounds oz ounce ounces tonne tonnes ton tons",
+        "m metre metres meter meters km kilometre kilometres kilometer kilometers mi mile miles ft foot feet"
+        " yard yards nmi",
+    )
 )
 # Names of the number a converter or calculator works on: made up whenever nothing states or returned it.
 _AMOUNTS = frozenset({"value", "amount"})
@@ -84,7 +86,7 @@ def made_up_quantities(
     tools = [t for t in tools if t.key != spec.key and t.server != VALIDATOR_SERVER]
     returned = [number for output in others for number in _numbers(output)]
     literals = [lit for lit in task_literals(task) if lit.kind == "number"]
-    words = {w.lower() for w in re.findall(r"[A-Za-z]+", task)}
+    words = {w.lower() for w in re.findall(r"[A-Za-z]+(?:['’][A-Za-z]+)?", task)}  # "Dubois's" is no "s"
     found = []
     for name in names:
         value = node.args[name]
@@ -123,8 +125,13 @@ def look_up_made_up_quantity(
 def _precise(value: float) -> bool:
     """Two or more decimals (`59.9139`): a value the model recalled, such as a city's coordinates, not a
     placeholder (`2`, `2.5`) standing in for what it could not know."""
+    return _decimals(value) >= 2
+
+
+def _decimals(value: float) -> int:
+    """How many decimals `value` shows (0 for whole numbers and exponent notation)."""
     text = repr(float(value))
-    return "e" not in text and len(text.split(".")[1].rstrip("0")) >= 2
+    return 0 if "e" in text else len(text.split(".")[1].rstrip("0"))
 
 
 def _is_number(value: Any) -> bool:
@@ -147,6 +154,5 @@ def _same(given: Any, other: Any) -> bool:
     """Whether `given` is `other`, or `other` rounded to the decimals `given` shows (at least one)."""
     if math.isclose(given, other, rel_tol=1e-9):
         return True
-    text = repr(float(given))
-    decimals = len(text.split(".")[1].rstrip("0")) if "e" not in text else 0
+    decimals = _decimals(given)
     return decimals > 0 and abs(given - other) <= 0.5 * 10**-decimals
