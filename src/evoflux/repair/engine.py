@@ -11,7 +11,18 @@ from typing import Any, TypeVar
 
 from evoflux.catalog.tools import ToolCatalog
 from evoflux.execute.outcome import Execution, NodeOutcome, NodeStatus
-from evoflux.repair import arguments, binding, conversions, lookups, quantities, references, structure, tools
+from evoflux.repair import (
+    arguments,
+    binding,
+    conversions,
+    filters,
+    lookups,
+    producers,
+    quantities,
+    references,
+    structure,
+    tools,
+)
 from evoflux.repair.context import Fix, RepairContext, Rule
 from evoflux.workflow.check import check_workflow
 from evoflux.workflow.edits import Edit, EditError, with_validators
@@ -55,12 +66,15 @@ OUTCOME_RULES: dict[NodeStatus, tuple[Rule[NodeOutcome], ...]] = {
     NodeStatus.SCHEMA_REJECTED: (lookups.look_up_misread_id, references.rebind_misfit_reference),
 }
 
-# Rules every node gets each round: reference paths, whole outputs where one field is needed, repeated calls,
-# ids and quantities nothing supports, options the request names, and quantities in a unit the request does not ask for.
+# Rules every node gets each round: reference paths, fields no step gives, whole outputs where one field is needed,
+# repeated calls, searches that found nothing, ids and quantities nothing supports, options the request names, and
+# quantities in a unit the request does not ask for.
 NODE_RULES: tuple[Rule[str], ...] = (
     references.fix_reference_paths,
+    producers.read_missing_field,
     references.narrow_whole_output,
     structure.drop_duplicate_call,
+    filters.widen_empty_search,
     lookups.look_up_made_up_id,
     quantities.look_up_made_up_quantity,
     arguments.choose_named_option,

@@ -17,6 +17,7 @@ from evoflux.repair.arguments import issue_path, node_and_spec
 from evoflux.repair.binding import upstream_source
 from evoflux.repair.context import Fix, RepairContext, names_unknown_value
 from evoflux.repair.fields import (
+    FILTER_WORDS,
     OutputField,
     argument_schema,
     base_name,
@@ -37,23 +38,22 @@ from evoflux.workflow.edits import (
     set_arg,
     value_fits,
 )
-from evoflux.workflow.graph import PathStep, Ref, ToolNode, Workflow, format_path, iter_refs
+from evoflux.workflow.graph import Node, PathStep, Ref, ToolNode, Workflow, format_path, iter_refs
 from evoflux.workflow.issues import Issue, IssueCode
 from evoflux.workflow.refs import UnresolvedReference, resolve_ref
 
 Path = tuple[PathStep, ...]
 # Plain words (a name or a title), not an id: letters, spaces and light punctuation, some lower-case, no digits.
 _TEXT_LIKE = re.compile(r"(?=.*[a-z])[^\W\d_](?:[^\W\d_]|[ .,'’&-])*")
-_FILTER_WORDS = frozenset(
-    {"query", "q", "name", "title", "city", "location", "keyword", "keywords", "term", "search"}
-)
 
 
 def look_up_invented_id(
     workflow: Workflow, issue: Issue, catalog: ToolCatalog, context: RepairContext
 ) -> Fix | None:
     """arg_pattern / missing_required_arg on a lookup argument (`lookup_arguments`), at the top level or
-    inside a list of objects (`items[0].product_id`): see `look_up`."""
+    inside a list of objects (`items[0].product_id`): see `look_up`. The value is surely no id of this kind
+    (or absent), so a search may also be for the one name of the task no step has used (`by_name`):
+    "COFFEE15" as a product id, for "two Conical Burr Coffee Grinders with the COFFEE15 coupon"."""
     found = node_and_spec(workflow, issue.node, catalog)
     path = issue_path(issue)
     if found is None or not path or not isinstance(path[-1], str) or not isinstance(path[0], str):
@@ -66,7 +66,8 @@ def look_up_invented_id(
         return None
     if issue.code is IssueCode.MISSING_REQUIRED_ARG and value is not None:
         return None
-    return look_up(workflow, node, spec, path, value if isinstance(value, str) else None, catalog, context)
+    invented = value if isinstance(value, str) else None
+    return look_up(workflow, node, spec, path, invented, catalog, context, by_name=True)
 
 
 def _is_lookup(spec: ToolSpec, path: Path) -> bool:
@@ -164,15 +165,17 @@ def look_up(
     catalog: ToolCatalog,
     context: RepairContext,
     misread: ToolNode | None = None,
+    *,
+    by_name: bool = False,
 ) -> Fix | None:
     """Bind the argument `at` (named `name`, its last key) to an upstream field that fits (when the invented
     value spells a name of the task, only a field of a step given or returning that name); else add the
     cheapest step of a tool that yields it (`retrieval.produces`, same server first, fewest required
     arguments) whose inputs can be filled from the `misread` step's inputs and outputs of the same name,
-    the invented value (when it is plain words, as the task spells it), the task text, or the same
-    argument elsewhere in the workflow, and bind every call that passed the same invented value to
-    `$new.<field>`. Producers the misread step alone can fill come first: its values
-    beat a guess from the task text. A producer that would only list everything (no filter filled) is not
+    the invented value (when it is plain words, as the task spells it), the task text, the same argument
+    elsewhere in the workflow, or (`by_name`) the one name of the task no step has used, and bind every
+    call that passed the same invented value to `$new.<field>`. Producers the misread step alone can fill
+    come first: its values beat a guess from the task text. A producer that would only list everything (no filter filled) is not
     used: its first item would be a guess. A made-up number (`invented` a number) may also be read through a
     producer whose own id nothing gives (`_chained`)."""
     name, where = str(at[-1]), format_path(at)
@@ -205,10 +208,10 @@ def look_up(
         and n.args.get(name) == invented
         and workflow.ids.count(n.id) == 1
     ]
-    paths = {producer.key: _output_path(producer, name, schema, spec) for producer in producers}
+    paths = {producer.key: output_path(producer, name, schema, spec) for producer in producers}
     if misread is not None:
         for producer in producers:  # what the misread step was given or returned beats a guess from the task
-            args = _filled(producer, None, misread, node, workflow, catalog, context, only_misread=True)
+            args = filled_inputs(producer, None, misread, node, workflow, catalog, context, only_misread=True)
             if paths[producer.key] is not None and args is not None:
                 return _added(workflow, producer, args, paths[producer.key], consumers, written)
         for producer in producers:
@@ -217,7 +220,7 @@ def look_up(
             if bridged is not None:
                 return bridged
     for producer in producers:
-        args = _filled(producer, invented, misread, node, workflow, catalog, context)
+        args = filled_inputs(producer, invented, misread, node, workflow, catalog, context, by_name=by_name)
         if paths[producer.key] is not None and args is not None:
             return _added(workflow, producer, args, paths[producer.key], consumers, written)
     # An id goes through its own producers only: a guessed search for it finds the wrong thing.
@@ -273,9 +276,11 @@ def _chained(
         key=lambda t: (t.server != producer.server, len(t.required), t.key),
     )
     for finder in finders:
-        found = _output_path(finder, inner, argument_schema(producer, inner), producer)
+        found = output_path(finder, inner, argument_schema(producer, inner), producer)
         args = (
-            _filled(finder, None, None, consumer, workflow, catalog, context, by_name=True) if found else None
+            filled_inputs(finder, None, None, consumer, workflow, catalog, context, by_name=True)
+            if found
+            else None
         )
         if found is None or args is None:
             continue
@@ -382,23 +387,23 @@ def _mentions(workflow: Workflow, node_id: str, name: str, context: RepairContex
     return name.casefold() in json.dumps(seen, default=str, ensure_ascii=False).casefold()
 
 
-def _output_path(
-    producer: ToolSpec, name: str, wanted: Mapping[str, Any] | None, consumer: ToolSpec
+def output_path(
+    producer: ToolSpec, name: str, wanted: Mapping[str, Any] | None, consumer: ToolSpec | None
 ) -> Path | None:
-    """Where in the producer's output the value for `name` (of schema `wanted`) is (the first list item for
-    a list), or None."""
+    """Where in the producer's output the value for `name` (of schema `wanted`, read by `consumer`'s
+    arguments when a tool reads it) is (the first list item for a list), or None."""
     if not producer.output_schema:
         return None
     fields = [OutputField("new", path, schema) for path, schema in schema_fields(producer.output_schema)]
-    best = clear_winner(rank_fields(fields, name, wanted, consumer.input_schema))
+    best = clear_winner(rank_fields(fields, name, wanted, consumer.input_schema if consumer else {}))
     return best.path if best is not None else None
 
 
-def _filled(
+def filled_inputs(
     producer: ToolSpec,
     invented: str | float | None,
     misread: ToolNode | None,
-    consumer: ToolNode,
+    consumer: Node,
     workflow: Workflow,
     catalog: ToolCatalog,
     context: RepairContext,
@@ -410,7 +415,7 @@ def _filled(
     at least one); None when a required one cannot be filled (`only_misread`: from `misread` alone). Past
     the misread step and the task text, an argument reads the one step before `consumer` that offers a
     field of its name (`lat` from a city search)."""
-    wanted = list(producer.required) or [p for p in producer.properties if set(name_words(p)) & _FILTER_WORDS]
+    wanted = list(producer.required) or [p for p in producer.properties if set(name_words(p)) & FILTER_WORDS]
     args: dict[str, Any] = {}
     for arg in wanted:
         schema = argument_schema(producer, arg)
@@ -431,7 +436,7 @@ def _filled(
 def _upstream_value(
     producer: ToolSpec,
     arg: str,
-    consumer: ToolNode,
+    consumer: Node,
     workflow: Workflow,
     catalog: ToolCatalog,
     context: RepairContext,
@@ -515,7 +520,7 @@ def _value_for(
     if len(elsewhere) == 1:
         value = elsewhere.pop()
         return value if value_fits(producer, arg, value) else None
-    if by_name and free_text and set(name_words(arg)) & _FILTER_WORDS:
+    if by_name and free_text and set(name_words(arg)) & FILTER_WORDS:
         return _unmentioned_name(workflow, context)
     return None
 

@@ -31,7 +31,11 @@ _DATE_TEXT = re.compile(
 )
 _QUOTED = re.compile(r"\"([^\"]+)\"|“([^”]+)”|‘([^’]+)’|(?<!\w)'([^']+)'(?!\w)")
 _NUMBER = re.compile(r"(?<![\w.\-])([+-]?\d+(?:\.\d+)?)(?:\s*-?\s*([A-Za-z°%][A-Za-z°%/]*))?")
-_CAPITALIZED = re.compile(r"[A-ZÀ-Þ][\w'’-]*(?:[ -](?:[A-ZÀ-Þ][\w'’-]*|de|del|da|do|la|le|upon|am))*")
+# A capitalized name, with lower-case particles ("Rio de Janeiro") and model numbers between its words
+# ("Ultrabook 14 Air").
+_CAPITALIZED = re.compile(
+    r"[A-ZÀ-Þ][\w'’-]*(?:[ -](?:[A-ZÀ-Þ][\w'’-]*|de|del|da|do|la|le|upon|am|\d+(?=[ -][A-ZÀ-Þ])))*"
+)
 _SENTENCE_END = re.compile(r"[.?!:;]\s*$")
 _PLACE_CUE = frozenset(
     {"in", "at", "for", "from", "to", "near", "of", "between", "and", "around", "outside", "visit"}

@@ -1,0 +1,104 @@
+"""Repairs of a call that ran and found nothing: filters the request never asked for are dropped, else the
+words of its text filter are made singular.
+
+`search_papers(query=..., year_from=2010, year_to=2020)` returning no papers, where the request names no
+year: both year filters go. `search_products(query="Coffee Grinders")` returning nothing: "Coffee Grinder".
+Owns judging a result empty and a filter unasked; which tool to call is `lookups`' and `producers`'.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from evoflux.catalog.tools import ToolCatalog, ToolSpec
+from evoflux.repair.context import Fix, RepairContext
+from evoflux.repair.fields import FILTER_WORDS, argument_schema, name_words
+from evoflux.repair.task_text import task_literals
+from evoflux.workflow.edits import remove_arg, schema_types, set_arg
+from evoflux.workflow.graph import Ref, ToolNode, Workflow
+
+# Plural endings and what the singular ends with, longest first; "ss", "us", "is" words are not plurals.
+_PLURAL_ENDINGS = (("ies", "y"), ("sses", "ss"), ("shes", "sh"), ("ches", "ch"), ("xes", "x"), ("s", ""))
+_NOT_PLURAL = ("ss", "us", "is")
+
+
+def widen_empty_search(
+    workflow: Workflow, node_id: str, catalog: ToolCatalog, context: RepairContext
+) -> Fix | None:
+    """A step that ran, unchanged since, and returned only empty lists: drop its optional filters that are
+    off by default and hold a value the request does not state (`year_from=2010`); with none, make the
+    plural words of its text filter singular ("Grinders" -> "Grinder"), unless the request quotes it."""
+    node = workflow.node(node_id)
+    output = context.outputs(workflow).get(node_id)
+    if not isinstance(node, ToolNode) or workflow.ids.count(node_id) > 1 or not _empty(output):
+        return None
+    spec = catalog.get(node.server, node.tool)
+    if spec is None:
+        return None
+    unasked = [name for name in node.args if _unasked_filter(spec, name, node.args[name], context.task)]
+    if unasked:
+        edits = []
+        for name in unasked:
+            why = f"{node_id} found nothing; {name}={node.args[name]!r} is a filter the request does not ask for"
+            workflow, edit = remove_arg(workflow, node_id, name, reason=why)
+            edits.append(edit)
+        return workflow, tuple(edits)
+    quoted = {lit.value.casefold() for lit in task_literals(context.task) if lit.kind == "quoted"}
+    for name, value in node.args.items():
+        if (
+            not isinstance(value, str)
+            or not set(name_words(name)) & FILTER_WORDS
+            or value.casefold() in quoted
+        ):
+            continue  # a title the request quotes is spelled as meant
+        singular = " ".join(singular_word(word) for word in value.split())
+        if singular != value:
+            why = f"{node_id} found nothing for {name}={value!r}; the singular {singular!r} may match"
+            return set_arg(workflow, node_id, name, singular, reason=why)
+    return None
+
+
+def _empty(output: Any) -> bool:
+    """Whether a result holds lists and all of them are empty (`{"total_matches": 0, "papers": []}`)."""
+    if isinstance(output, list):
+        return not output
+    if not isinstance(output, Mapping):
+        return False
+    lists = [value for value in output.values() if isinstance(value, list)]
+    return bool(lists) and not any(lists)
+
+
+def _unasked_filter(spec: ToolSpec, name: str, value: Any, task: str) -> bool:
+    """An optional argument off by default (no default, or null) that is not the text filter, given a
+    literal the task does not state."""
+    schema = argument_schema(spec, name)
+    if (
+        schema is None
+        or name in spec.required
+        or schema.get("default") is not None
+        or isinstance(value, Ref | bool)
+        or set(name_words(name)) & FILTER_WORDS
+        or not (schema_types(schema) & {"string", "number", "integer"})
+    ):
+        return False
+    return not _stated(value, task)
+
+
+def _stated(value: Any, task: str) -> bool:
+    if isinstance(value, int | float):
+        return any(lit.kind == "number" and lit.value == value for lit in task_literals(task))
+    return isinstance(value, str) and value.strip().casefold() in task.casefold()
+
+
+def singular_word(word: str) -> str:
+    """The singular of an English plural noun by its ending ("Grinders" -> "Grinder", "batteries" ->
+    "battery"); other words as they are."""
+    lower = word.lower()
+    if len(word) <= 3 or not re.fullmatch(r"[^\W\d_]+", word) or lower.endswith(_NOT_PLURAL):
+        return word
+    for plural, single in _PLURAL_ENDINGS:
+        if lower.endswith(plural):
+            return word[: len(word) - len(plural)] + single
+    return word

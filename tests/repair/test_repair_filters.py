@@ -1,0 +1,69 @@
+"""A search that ran and found nothing: unasked filters dropped, else its text made singular; else left."""
+
+from __future__ import annotations
+
+import pytest
+from repair_helpers import executed, flow, ops
+
+from evoflux.execute.outcome import NodeStatus
+from evoflux.repair import repair_workflow
+from evoflux.repair.filters import singular_word
+from evoflux.workflow.edits import EditOp
+
+TITLE = "Planning Tool Workflows as Directed Acyclic Graphs"
+NO_PAPERS = {"total_matches": 0, "papers": []}
+
+
+def search(catalog, args: dict, task: str, output: dict):
+    """Repair a paper or product search that ran with `args` and returned `output`."""
+    tool = "library:search_papers" if "year_to" in args or "year_from" in args else "shop:search_products"
+    wf = flow(
+        catalog, {"id": "n1", "tool": tool, "args": args}, {"id": "answer", "answer": "{n1}"}, task=task
+    )
+    return repair_workflow(wf, catalog, execution=executed(wf, n1=(NodeStatus.OK, output)))
+
+
+def test_year_filters_the_request_never_names_are_dropped_when_nothing_was_found(bundled):
+    args = {"query": TITLE, "year_from": 2010, "year_to": 2020, "limit": 1}
+    result = search(bundled, args, f"Who cites '{TITLE}'?", NO_PAPERS)
+    assert ops(result) == [EditOp.REMOVE_ARG, EditOp.REMOVE_ARG]
+    assert result.workflow.node("n1").args == {"query": TITLE, "limit": 1}  # limit has a default: kept
+
+
+def test_a_stated_filter_stays(bundled):
+    args = {"query": "planning", "year_from": 2021}
+    assert ops(search(bundled, args, "Papers on planning since 2021?", NO_PAPERS)) == []
+    assert ops(search(bundled, args, "Papers on planning?", NO_PAPERS)) == [EditOp.REMOVE_ARG]
+
+
+def test_a_search_that_found_something_is_left(bundled):
+    args = {"query": TITLE, "year_from": 2010, "year_to": 2020}
+    found = {"total_matches": 1, "papers": [{"paper_id": "PAP-0003", "title": TITLE}]}
+    assert ops(search(bundled, args, f"Who cites '{TITLE}'?", found)) == []
+
+
+def test_with_no_filter_to_drop_the_words_become_singular(bundled):
+    args = {"query": "Conical Burr Coffee Grinders"}
+    task = "What do two Conical Burr Coffee Grinders cost?"
+    result = search(bundled, args, task, {"products": []})
+    assert result.workflow.node("n1").args == {"query": "Conical Burr Coffee Grinder"}
+    assert ops(search(bundled, {"query": "Conical Burr Coffee Grinder"}, task, {"products": []})) == []
+    quoted = "Is 'Conical Burr Coffee Grinders' in the shop?"  # a quoted name is spelled as meant
+    assert ops(search(bundled, args, quoted, {"products": []})) == []
+
+
+@pytest.mark.parametrize(
+    ("plural", "singular"),
+    [
+        ("Grinders", "Grinder"),
+        ("batteries", "battery"),
+        ("glasses", "glass"),
+        ("boxes", "box"),
+        ("watches", "watch"),
+        ("bus", "bus"),
+        ("analysis", "analysis"),
+        ("P-1001s", "P-1001s"),
+    ],
+)
+def test_singular_words(plural, singular):
+    assert singular_word(plural) == singular
