@@ -35,7 +35,9 @@ class SleepTools:
     async def call_tool(self, server: str, tool: str, args: dict[str, Any], *, timeout: float | None = None):
         if args.get("ms"):
             await anyio.sleep(args["ms"] / 1000)
-        return ToolCallResult(status=CallStatus.OK, structured={"v": args.get("i", 0)}, text="", error=None, seconds=0)
+        return ToolCallResult(
+            status=CallStatus.OK, structured={"v": args.get("i", 0)}, text="", error=None, seconds=0
+        )
 
 
 def chain(n: int) -> dict:
@@ -81,7 +83,13 @@ async def wide_over_critical_path(width: int, ms: int) -> dict:
     wall = time.perf_counter() - start
     assert execution.ok
     critical = 2 * ms / 1000
-    return {"width": width, "call_ms": ms, "wall_s": wall, "critical_path_s": critical, "ratio": wall / critical}
+    return {
+        "width": width,
+        "call_ms": ms,
+        "wall_s": wall,
+        "critical_path_s": critical,
+        "ratio": wall / critical,
+    }
 
 
 async def bundled_server_fan_in(latency_ms: int = 200) -> dict:
@@ -92,11 +100,19 @@ async def bundled_server_fan_in(latency_ms: int = 200) -> dict:
     config = parse_servers_config({"mcpServers": {"units": entry}}, source="benchmark")
     values = [1, 2, 3, 4]
     nodes = [
-        {"id": f"n{i}", "tool": "units:convert_mass", "args": {"value": v, "from_unit": "kilogram", "to_unit": "pound"}}
+        {
+            "id": f"n{i}",
+            "tool": "units:convert_mass",
+            "args": {"value": v, "from_unit": "kilogram", "to_unit": "pound"},
+        }
         for i, v in enumerate(values, 1)
     ]
     nodes.append(
-        {"id": "n5", "tool": "units:convert_mass", "args": {"value": "$n4.result", "from_unit": "pound", "to_unit": "kilogram"}}
+        {
+            "id": "n5",
+            "tool": "units:convert_mass",
+            "args": {"value": "$n4.result", "from_unit": "pound", "to_unit": "kilogram"},
+        }
     )
     workflow = parse_workflow({"nodes": nodes})
     async with ToolEnvironment(config, cache=CallCache(CacheMode.OFF)) as env:

@@ -343,3 +343,32 @@ def test_a_made_up_id_is_looked_up_from_the_one_step_that_offers_the_lookups_inp
     assert new.tool_key == "weather:nearest_station"  # the task names two places: no guess from its text
     assert new.args == {"lat": Ref("n1", ("cities", 0, "lat")), "lon": Ref("n1", ("cities", 0, "lon"))}
     assert result.workflow.node("n3").args["station_id"] == Ref(new.id, ("station", "station_id"))
+
+
+def test_an_id_that_fails_its_pattern_is_searched_for_by_the_requests_unused_name(bundled):
+    """The coupon code given as the product id: no product is called "COFFEE15", so the search is for the
+    one name the request gives that no step used; a made-up id that fits its pattern is not guessed at."""
+    task = "What's the total for two Conical Burr Coffee Grinders with the COFFEE15 coupon, VAT included?"
+    order = {
+        "id": "n1",
+        "tool": "shop:compute_order_total",
+        "args": {"items": [{"product_id": "COFFEE15", "quantity": 2}], "coupon_code": "COFFEE15"},
+    }
+    result = repaired(bundled, order, {"id": "answer", "answer": "{n1.total}"}, task=task)
+    new = result.workflow.node(result.edits[0].node)
+    assert (new.tool_key, new.args) == ("shop:search_products", {"query": "Conical Burr Coffee Grinders"})
+    assert result.workflow.node("n1").args["items"][0]["product_id"] == Ref(
+        new.id, ("products", 0, "product_id")
+    )
+    fitting = {**order, "args": {**order["args"], "items": [{"product_id": "P-9999", "quantity": 2}]}}
+    assert EditOp.ADD_STEP not in ops(repaired(bundled, fitting, task=task))
+
+
+def test_a_name_with_a_model_number_is_searched_for_whole(bundled):
+    result = repaired(
+        bundled,
+        {"id": "n1", "tool": "shop:get_product", "args": {"product_id": "P-2020-14"}},
+        task="I live in Singapore. How much is the Ultrabook 14 Air in my local currency?",
+    )
+    new = result.workflow.node(result.edits[0].node)
+    assert (new.tool_key, new.args) == ("shop:search_products", {"query": "Ultrabook 14 Air"})
