@@ -175,9 +175,9 @@ def look_up(
     the invented value (when it is plain words, as the task spells it), the task text, the same argument
     elsewhere in the workflow, or (`by_name`) the one name of the task no step has used, and bind every
     call that passed the same invented value to `$new.<field>`. Producers the misread step alone can fill
-    come first: its values beat a guess from the task text. A producer that would only list everything (no filter filled) is not
-    used: its first item would be a guess. A made-up number (`invented` a number) may also be read through a
-    producer whose own id nothing gives (`_chained`)."""
+    come first: its values beat a guess from the task text. A producer that would only list everything (no
+    filter filled) is not used: its first item would be a guess. A made-up number (`invented` a number) may
+    also be read through a producer whose own id nothing gives (`_chained`)."""
     name, where = str(at[-1]), format_path(at)
     if misread is not None:
         written = f"{where} from {misread.id} is the wrong kind of id"

@@ -55,9 +55,8 @@ def _from_new_step(
 ) -> Fix | None:
     """Add the call of a tool whose output has `field` and read it from there: first a tool whose inputs
     the referenced step alone fills (`list_author_papers(author_id=$n2.author_id)` for `$n2.papers`, see
-    `_fed_by`), then,
-    when no step `node` may read has such a field (which one was meant would be a guess), one whose inputs
-    the workflow and the task fill; same server as the step first, fewest required inputs. Not when the
+    `_fed_by`), then, when no step `node` may read has such a field (which one was meant would be a guess),
+    one whose inputs the workflow and the task fill; same server as the step first, fewest required inputs. Not when the
     step's own tool declares the field: the run just returned no item to read it from."""
     wanted = base_name(field)
     target = workflow.node(ref.node)
@@ -76,16 +75,17 @@ def _from_new_step(
     )
     consumer = catalog.get(node.server, node.tool) if isinstance(node, ToolNode) else None
     paths = {t.key: output_path(t, wanted, None, consumer) for t in producers}
-    offered = any(
-        base_name(f.name) == wanted
-        for other in readable_nodes(workflow, node.id)
-        for f in node_fields(workflow, other, catalog, context)
-    )
     for producer in producers:  # a tool the referenced step feeds says what the reference meant
         path, args = paths[producer.key], _fed_by(target, ref, producer, workflow, catalog, context)
         if path is not None and args is not None:
             return _added(workflow, node, where, ref, field, producer, args, path)
-    for producer in producers if not offered else ():
+    if any(
+        base_name(f.name) == wanted
+        for other in readable_nodes(workflow, node.id)
+        for f in node_fields(workflow, other, catalog, context)
+    ):
+        return None
+    for producer in producers:
         path = paths[producer.key]
         args = filled_inputs(producer, None, None, node, workflow, catalog, context) if path else None
         if path is not None and args is not None:
