@@ -16,8 +16,8 @@ from evoflux.execute.cache import CacheMode, CallCache
 from evoflux.execute.executor import Executor
 from evoflux.execute.outcome import Execution, NodeOutcome
 from evoflux.workflow.check import Issue, IssueCode, check_workflow
-from evoflux.workflow.edits import VALIDATOR_SERVER, with_validators
 from evoflux.workflow.graph import Workflow
+from evoflux.workflow.validators import VALIDATOR_SERVER, with_validators
 
 _NEEDS_WHOLE_CATALOG = (IssueCode.UNKNOWN_TOOL, IssueCode.UNKNOWN_SERVER, IssueCode.MISSING_SERVER)
 

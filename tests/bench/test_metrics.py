@@ -18,8 +18,8 @@ from evoflux.bench.metrics import (
 )
 from evoflux.catalog.tools import ToolCatalog, ToolSpec
 from evoflux.execute.outcome import Execution, NodeOutcome, NodeStatus
-from evoflux.workflow.edits import VALIDATOR_SERVER, VALIDATOR_TOOLS
 from evoflux.workflow.parse import parse_workflow
+from evoflux.workflow.validators import VALIDATOR_SERVER, VALIDATOR_TOOLS
 
 CATALOG = ToolCatalog(
     {

@@ -11,8 +11,10 @@ from evoflux.execute.outcome import Execution, NodeOutcome, NodeStatus
 from evoflux.repair import Repair, repair_workflow
 from evoflux.servers import BUNDLED_SERVERS
 from evoflux.workflow import Issue, IssueCode, check_workflow, parse_workflow
-from evoflux.workflow.edits import EditOp, graph_problems, with_validators
+from evoflux.workflow.edits import EditOp
 from evoflux.workflow.graph import Workflow
+from evoflux.workflow.paths import graph_problems
+from evoflux.workflow.validators import with_validators
 
 GRAPH_CODES = {
     IssueCode.REF_MISSING_NODE,

@@ -6,7 +6,8 @@ from repair_helpers import errors, flow, ops
 
 from evoflux.repair import engine, repair_workflow
 from evoflux.workflow import IssueCode
-from evoflux.workflow.edits import EditError, EditOp
+from evoflux.workflow.edits import EditOp
+from evoflux.workflow.paths import EditError
 
 BROKEN = (
     {"id": "n1", "tool": "convert_lenght", "args": {"value": "42", "from": "kilometers", "to": "miles"}},

@@ -11,7 +11,7 @@ import pytest
 
 from evoflux.repair import repair_workflow
 from evoflux.workflow import check_workflow, parse_workflow
-from evoflux.workflow.edits import graph_problems
+from evoflux.workflow.paths import graph_problems
 
 EXAMPLES = [
     json.loads(p.read_text())

@@ -1,4 +1,5 @@
-"""Catalogs for workflow tests: a small hand-written one, and a subset of the MCP-Bench catalog.
+"""Catalogs for workflow tests: a small hand-written one, the weather/units world of the edit tests (`weather`),
+and a subset of the MCP-Bench catalog.
 
 `data/mcpbench_tools.json`: tools copied unchanged from MCP-Bench (github.com/Accenture/mcp-bench), Apache-2.0.
 """
@@ -9,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from weather_world import weather_catalog
 
 from evoflux.catalog.tools import ToolCatalog, ToolSpec
 
@@ -81,3 +83,8 @@ def catalog() -> ToolCatalog:
 @pytest.fixture(scope="session")
 def bench() -> ToolCatalog:
     return ToolCatalog.load(DATA / "mcpbench_tools.json")
+
+
+@pytest.fixture
+def weather() -> ToolCatalog:
+    return weather_catalog()

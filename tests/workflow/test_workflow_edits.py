@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
+from weather_world import oslo
 
-from evoflux.catalog.tools import ToolCatalog, ToolSpec
+from evoflux.catalog.tools import ToolCatalog
 from evoflux.workflow import IssueCode, Ref, Template, check_workflow, parse_workflow
 from evoflux.workflow.edits import (
-    VALIDATOR_SERVER,
-    VALIDATOR_TOOLS,
-    EditError,
     EditOp,
-    ValidatorCheck,
     add_step,
     add_wait,
-    evaluate_validator,
-    graph_problems,
-    insert_validator,
     map_arguments,
     remove_arg,
     remove_step,
@@ -26,13 +18,12 @@ from evoflux.workflow.edits import (
     rename_arg,
     rename_node,
     rewire,
-    schema_at,
-    schema_fields,
     set_arg,
     swap_tool,
-    with_validators,
 )
-from evoflux.workflow.graph import STAR, Workflow
+from evoflux.workflow.graph import Workflow
+from evoflux.workflow.paths import EditError, graph_problems
+from evoflux.workflow.validators import with_validators
 
 GRAPH_CODES = {
     IssueCode.REF_MISSING_NODE,
@@ -42,82 +33,6 @@ GRAPH_CODES = {
     IssueCode.CYCLE,
     IssueCode.DUPLICATE_ID,
 }
-
-STATION = {"type": "string", "pattern": r"^WX-[A-Z]{3}-\d{2}$"}
-STATION_LIST = {
-    "type": "object",
-    "properties": {
-        "stations": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "properties": {"station_id": {"type": "string"}, "name": {"type": "string"}},
-            },
-        }
-    },
-}
-READING = {
-    "type": "object",
-    "properties": {"station_id": {"type": "string"}, "temperature": {"type": "number"}},
-}
-
-
-@pytest.fixture
-def weather() -> ToolCatalog:
-    """A small weather/units world with output schemas, enough to exercise every operator."""
-    search = tool("weather", "search_stations", {"city": {"type": "string"}}, ("city",), STATION_LIST)
-    current = tool("weather", "current_conditions", {"station_id": STATION}, ("station_id",), READING)
-    forecast = tool(
-        "weather", "forecast", {"station_id": STATION, "days": {"type": "integer"}}, ("station_id",), READING
-    )
-    convert = tool(
-        "units",
-        "convert_temperature",
-        {
-            "value": {"type": "number"},
-            "from_unit": {"type": "string", "enum": ["celsius", "fahrenheit"]},
-            "to_unit": {"type": "string", "enum": ["celsius", "fahrenheit"]},
-        },
-        ("value", "from_unit", "to_unit"),
-    )
-    return catalog_of(search, current, forecast, convert)
-
-
-def tool(
-    server: str, name: str, properties: dict[str, Any], required: tuple[str, ...] = (), output=None
-) -> ToolSpec:
-    schema = {"type": "object", "properties": properties, "required": list(required)}
-    return ToolSpec(server, name, f"{name} on {server}", schema, output)
-
-
-def catalog_of(*specs: ToolSpec) -> ToolCatalog:
-    servers: dict[str, list[ToolSpec]] = {}
-    for spec in specs:
-        servers.setdefault(spec.server, []).append(spec)
-    return ToolCatalog(servers)
-
-
-def oslo(catalog: ToolCatalog) -> Workflow:
-    return parse_workflow(
-        {
-            "task": "Temperature in Oslo in Fahrenheit",
-            "nodes": [
-                {"id": "n1", "tool": "weather:search_stations", "args": {"city": "Oslo"}},
-                {
-                    "id": "n2",
-                    "tool": "weather:current_conditions",
-                    "args": {"station_id": "$n1.stations[0].station_id"},
-                },
-                {
-                    "id": "n3",
-                    "tool": "units:convert_temperature",
-                    "args": {"value": "$n2.temperature", "from_unit": "celsius", "to_unit": "fahrenheit"},
-                },
-                {"id": "answer", "answer": "{n3.result} F at {n1.stations[0].name}"},
-            ],
-        },
-        catalog=catalog,
-    )
 
 
 def assert_sound(workflow: Workflow, catalog: ToolCatalog) -> None:
@@ -485,104 +400,3 @@ def test_rename_node_refuses_taken_or_malformed_ids(weather):
         rename_node(oslo(weather), "n1", "n2")
     with pytest.raises(EditError, match="plain id"):
         rename_node(oslo(weather), "n1", "bad id")
-
-
-# ---------------------------------------------------------------- validators
-
-
-def test_insert_validator_checks_and_gates_the_readers(weather):
-    check = ValidatorCheck("assert_range", ("temperature",), {"minimum": -90, "maximum": 60})
-    new, edit = insert_validator(oslo(weather), "n2", check)
-    assert new.ids == ("n1", "n2", "v1", "n3", "answer")
-    validator = new.node("v1")
-    assert (validator.server, validator.tool) == (VALIDATOR_SERVER, "assert_range")
-    assert validator.args == {"value": Ref("n2", ("temperature",)), "minimum": -90, "maximum": 60}
-    assert new.node("n3").after == ("v1",)
-    assert edit.after["gates"] == ["n3"]
-    assert check_workflow(new, with_validators(weather)) == []
-
-
-def test_insert_validator_refusals(weather):
-    with pytest.raises(EditError, match="unknown validator"):
-        insert_validator(oslo(weather), "n2", ValidatorCheck("assert_magic"))
-    with pytest.raises(EditError, match="bad validator arguments"):
-        insert_validator(oslo(weather), "n2", ValidatorCheck("assert_type", (), {"type": "decimal"}))
-    with pytest.raises(EditError, match="nothing reads n3"):
-        insert_validator(
-            parse_workflow({"nodes": [{"id": "n3", "tool": "s:t", "args": {}}]}),
-            "n3",
-            ValidatorCheck("assert_present"),
-        )
-    with pytest.raises(EditError, match="cycle"):
-        insert_validator(oslo(weather), "n2", ValidatorCheck("assert_present"), gate=["n1"])
-
-
-@pytest.mark.parametrize(
-    ("tool", "args", "ok"),
-    [
-        ("assert_present", {"value": 0}, True),
-        ("assert_present", {"value": None}, False),
-        ("assert_nonempty", {"value": [1]}, True),
-        ("assert_nonempty", {"value": "  "}, False),
-        ("assert_nonempty", {"value": {}}, False),
-        ("assert_type", {"value": 3, "type": "number"}, True),
-        ("assert_type", {"value": 3.0, "type": "integer"}, True),
-        ("assert_type", {"value": True, "type": ["number", "string"]}, False),
-        ("assert_type", {"value": [], "type": "array"}, True),
-        ("assert_range", {"value": 21.5, "minimum": -90, "maximum": 60}, True),
-        ("assert_range", {"value": 99, "maximum": 60}, False),
-        ("assert_range", {"value": "21", "minimum": 0}, False),
-        ("assert_matches", {"value": "WX-OSL-01", "pattern": r"^WX-[A-Z]{3}-\d{2}$"}, True),
-        ("assert_matches", {"value": "WX-MAD", "pattern": r"^WX-[A-Z]{3}-\d{2}$"}, False),
-    ],
-)
-def test_evaluate_validator(tool, args, ok):
-    passed, message = evaluate_validator(tool, args)
-    assert passed is ok and message
-
-
-@pytest.mark.parametrize(
-    ("tool", "args", "said"),
-    [
-        ("assert_magic", {"value": 1}, "unknown validator"),
-        ("assert_range", {"value": 1}, "bad arguments"),
-        ("assert_type", {"value": 1, "type": "decimal"}, "bad arguments"),
-        ("assert_present", {}, "bad arguments"),
-        ("assert_matches", {"value": "x", "pattern": "("}, "not a valid regular expression"),
-    ],
-)
-def test_evaluate_validator_fails_closed_on_bad_calls(tool, args, said):
-    passed, message = evaluate_validator(tool, args)
-    assert not passed and said in message
-
-
-def test_validator_specs_are_complete():
-    assert set(VALIDATOR_TOOLS) == {
-        "assert_present",
-        "assert_nonempty",
-        "assert_type",
-        "assert_range",
-        "assert_matches",
-    }
-    for spec in VALIDATOR_TOOLS.values():
-        assert spec.server == VALIDATOR_SERVER and spec.required[0] == "value"
-        assert spec.input_schema["additionalProperties"] is False and spec.output_schema
-    assert with_validators(with_validators(ToolCatalog({}))).servers == (VALIDATOR_SERVER,)
-
-
-# ---------------------------------------------------------------- output schemas
-
-
-def test_schema_at_steps_like_resolve_value():
-    assert schema_at(STATION_LIST, ("stations", 0, "station_id")) == {"type": "string"}
-    assert schema_at(STATION_LIST, ("stations", STAR, "name")) == {"type": "string"}
-    assert schema_at(STATION_LIST, ("station_id",)) is None  # one key: descends, then the list has no key
-    assert schema_at(READING, ("temperature_c",)) is None
-    assert schema_at({"type": "object"}, ("anything",)) == {}
-    wrapped = {"$defs": {"R": READING}, "anyOf": [{"$ref": "#/$defs/R"}, {"type": "null"}]}
-    assert schema_at(wrapped, ("temperature",)) == {"type": "number"}
-
-
-def test_schema_fields_lists_paths_with_first_items():
-    paths = [p for p, _ in schema_fields(STATION_LIST)]
-    assert paths == [("stations",), ("stations", 0), ("stations", 0, "station_id"), ("stations", 0, "name")]

@@ -30,8 +30,8 @@ from referencing.exceptions import Unresolvable
 
 from evoflux.catalog.tools import ToolCatalog
 from evoflux.execute.outcome import Execution, NodeStatus
-from evoflux.workflow.edits import VALIDATOR_SERVER
 from evoflux.workflow.graph import ToolNode, Workflow, iter_refs
+from evoflux.workflow.validators import VALIDATOR_SERVER
 
 RULE_METRICS = (
     "valid_tool_name_rate",

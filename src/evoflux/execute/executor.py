@@ -19,9 +19,9 @@ from evoflux.execute.cache import CacheMode, CallCache, NotRecorded, call_key
 from evoflux.execute.outcome import Execution, NodeOutcome, NodeStatus
 from evoflux.execute.results import cap_value, output_value
 from evoflux.workflow.check import check_arguments
-from evoflux.workflow.edits import VALIDATOR_SERVER, evaluate_validator
 from evoflux.workflow.graph import AnswerNode, Node, ToolNode, Workflow
 from evoflux.workflow.refs import UnresolvedReference, resolve_value
+from evoflux.workflow.validators import VALIDATOR_SERVER, evaluate_validator
 
 
 class ToolInvoker(Protocol):

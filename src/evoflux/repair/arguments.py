@@ -14,21 +14,13 @@ from evoflux.repair.fields import argument_schema, enum_options
 from evoflux.repair.task_text import named_options
 from evoflux.repair.values import candidates
 from evoflux.workflow.check import check_arguments
-from evoflux.workflow.edits import (
-    close_name,
-    get_arg,
-    remove_arg,
-    rename_arg,
-    resolve_local,
-    schema_at,
-    schema_types,
-    set_arg,
-    value_fits,
-    with_value,
-)
+from evoflux.workflow.edits import close_name, remove_arg, rename_arg, set_arg
 from evoflux.workflow.graph import PathStep, Ref, Template, ToolNode, Workflow, format_path
 from evoflux.workflow.issues import Issue, IssueCode
+from evoflux.workflow.paths import get_arg, with_value
 from evoflux.workflow.refs import parse_path
+from evoflux.workflow.schema_check import value_fits
+from evoflux.workflow.schema_read import resolve_local, schema_at, schema_types
 
 Path = tuple[PathStep, ...]
 _MISSING = object()

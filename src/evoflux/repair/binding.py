@@ -24,9 +24,10 @@ from evoflux.repair.fields import (
     readable_nodes,
 )
 from evoflux.repair.task_text import literal_for
-from evoflux.workflow.edits import set_arg, value_fits
+from evoflux.workflow.edits import set_arg
 from evoflux.workflow.graph import Ref, ToolNode, Workflow
 from evoflux.workflow.issues import Issue
+from evoflux.workflow.schema_check import value_fits
 
 # Field names that say too little alone, and tool-name words that say nothing about the data.
 _GENERIC_WORDS = frozenset(

@@ -15,15 +15,10 @@ from evoflux.catalog.tools import ToolCatalog, ToolSpec
 from evoflux.repair.context import Fix, RepairContext
 from evoflux.repair.fields import argument_schema, enum_options, name_words, value_paths
 from evoflux.repair.task_text import declared_args, evidence_text, named_options, option_mentioned
-from evoflux.workflow.edits import (
-    VALIDATOR_SERVER,
-    add_step,
-    remove_step,
-    rewire,
-    schema_fields,
-    schema_types,
-)
+from evoflux.workflow.edits import add_step, remove_step, rewire
 from evoflux.workflow.graph import PathStep, Ref, ToolNode, Workflow, format_path, iter_refs
+from evoflux.workflow.schema_read import schema_fields, schema_types
+from evoflux.workflow.validators import VALIDATOR_SERVER
 
 Path = tuple[PathStep, ...]
 # Words that mark an enum argument as the unit converted from, or to.

@@ -25,10 +25,12 @@ from evoflux.repair import (
 )
 from evoflux.repair.context import Fix, RepairContext, Rule
 from evoflux.workflow.check import check_workflow
-from evoflux.workflow.edits import Edit, EditError, with_validators
+from evoflux.workflow.edits import Edit
 from evoflux.workflow.graph import Workflow
 from evoflux.workflow.issues import Issue, IssueCode
 from evoflux.workflow.parse import dump_workflow
+from evoflux.workflow.paths import EditError
+from evoflux.workflow.validators import with_validators
 
 T = TypeVar("T")
 

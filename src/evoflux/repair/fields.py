@@ -12,16 +12,11 @@ from typing import Any
 
 from evoflux.catalog.tools import ToolCatalog, ToolSpec
 from evoflux.repair.context import RepairContext
-from evoflux.workflow.edits import (
-    VALIDATOR_SERVER,
-    json_type,
-    resolve_local,
-    schema_fields,
-    schema_types,
-    upstream_of,
-)
 from evoflux.workflow.graph import PathStep, ToolNode, Workflow
+from evoflux.workflow.paths import upstream_of
+from evoflux.workflow.schema_read import json_type, resolve_local, schema_fields, schema_types
 from evoflux.workflow.similar import similarity
+from evoflux.workflow.validators import VALIDATOR_SERVER
 
 Path = tuple[PathStep, ...]
 # Words naming the argument a search or listing matches its text against (`query`, `city`, `title`).

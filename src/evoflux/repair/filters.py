@@ -16,8 +16,9 @@ from evoflux.catalog.tools import ToolCatalog, ToolSpec
 from evoflux.repair.context import Fix, RepairContext
 from evoflux.repair.fields import FILTER_WORDS, argument_schema, name_words
 from evoflux.repair.task_text import task_literals
-from evoflux.workflow.edits import remove_arg, schema_types, set_arg
+from evoflux.workflow.edits import remove_arg, set_arg
 from evoflux.workflow.graph import Ref, ToolNode, Workflow
+from evoflux.workflow.schema_read import schema_types
 
 # Plural endings and what the singular ends with, longest first; "ss", "us", "is" words are not plurals.
 _PLURAL_ENDINGS = (("ies", "y"), ("sses", "ss"), ("shes", "sh"), ("ches", "ch"), ("xes", "x"), ("s", ""))

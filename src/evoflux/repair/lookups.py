@@ -28,19 +28,14 @@ from evoflux.repair.fields import (
     readable_nodes,
 )
 from evoflux.repair.task_text import country_codes, literal_for, task_literals
-from evoflux.workflow.edits import (
-    VALIDATOR_SERVER,
-    add_step,
-    get_arg,
-    schema_at,
-    schema_fields,
-    schema_types,
-    set_arg,
-    value_fits,
-)
+from evoflux.workflow.edits import add_step, set_arg
 from evoflux.workflow.graph import Node, PathStep, Ref, ToolNode, Workflow, format_path, iter_refs
 from evoflux.workflow.issues import Issue, IssueCode
+from evoflux.workflow.paths import get_arg
 from evoflux.workflow.refs import UnresolvedReference, resolve_ref
+from evoflux.workflow.schema_check import value_fits
+from evoflux.workflow.schema_read import schema_at, schema_fields, schema_types
+from evoflux.workflow.validators import VALIDATOR_SERVER
 
 Path = tuple[PathStep, ...]
 # Plain words (a name or a title), not an id: letters, spaces and light punctuation, some lower-case, no digits.

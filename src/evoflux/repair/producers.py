@@ -15,8 +15,12 @@ from evoflux.repair.context import Fix, RepairContext
 from evoflux.repair.fields import base_name, node_fields, readable_nodes
 from evoflux.repair.lookups import filled_inputs, output_path
 from evoflux.repair.references import path_exists
-from evoflux.workflow.edits import VALIDATOR_SERVER, add_step, get_arg, rewire, schema_fields, value_fits
+from evoflux.workflow.edits import add_step, rewire
 from evoflux.workflow.graph import AnswerNode, PathStep, Ref, ToolNode, Workflow
+from evoflux.workflow.paths import get_arg
+from evoflux.workflow.schema_check import value_fits
+from evoflux.workflow.schema_read import schema_fields
+from evoflux.workflow.validators import VALIDATOR_SERVER
 
 Path = tuple[PathStep, ...]
 

@@ -18,8 +18,9 @@ from evoflux.repair.context import Fix, RepairContext
 from evoflux.repair.fields import argument_schema, base_name, name_words
 from evoflux.repair.lookups import look_up
 from evoflux.repair.task_text import task_literals
-from evoflux.workflow.edits import VALIDATOR_SERVER, schema_types
 from evoflux.workflow.graph import ToolNode, Workflow
+from evoflux.workflow.schema_read import schema_types
+from evoflux.workflow.validators import VALIDATOR_SERVER
 
 # Unit words by dimension: a request that speaks of hours states a duration in minutes ("a free hour").
 _DIMENSIONS = tuple(

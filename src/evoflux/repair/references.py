@@ -29,17 +29,12 @@ from evoflux.repair.fields import (
     types_fit,
     value_matches,
 )
-from evoflux.workflow.edits import (
-    get_arg,
-    remove_wait,
-    resolve_local,
-    rewire,
-    schema_at,
-    schema_types,
-)
+from evoflux.workflow.edits import remove_wait, rewire
 from evoflux.workflow.graph import AnswerNode, Node, PathStep, Ref, ToolNode, Workflow, iter_refs
 from evoflux.workflow.issues import Issue, IssueCode
+from evoflux.workflow.paths import get_arg
 from evoflux.workflow.refs import UnresolvedReference, resolve_ref
+from evoflux.workflow.schema_read import resolve_local, schema_at, schema_types
 
 Path = tuple[PathStep, ...]
 _CONSUMER_WEIGHT = 0.2

@@ -14,20 +14,11 @@ from evoflux.execute.outcome import NodeOutcome, NodeStatus
 from evoflux.repair.context import Fix, RepairContext, names_unknown_value
 from evoflux.repair.fields import name_words
 from evoflux.repair.references import path_exists
-from evoflux.workflow.edits import (
-    EditError,
-    add_wait,
-    fresh_id,
-    readers_of,
-    remove_step,
-    remove_wait,
-    rename_node,
-    rewire,
-    schema_at,
-    upstream_of,
-)
+from evoflux.workflow.edits import add_wait, remove_step, remove_wait, rename_node, rewire
 from evoflux.workflow.graph import AnswerNode, Node, Ref, ToolNode, Workflow, value_to_json
 from evoflux.workflow.issues import Issue, IssueCode
+from evoflux.workflow.paths import EditError, fresh_id, readers_of, upstream_of
+from evoflux.workflow.schema_read import schema_at
 
 # First words of tool names that create server state other calls then refer to by name.
 _CREATING = frozenset(

@@ -18,7 +18,7 @@ import pycountry
 from evoflux.catalog.tools import ToolSpec
 from evoflux.repair.fields import name_words
 from evoflux.repair.values import TIME_TEXT, parse_date_text, parse_time_text
-from evoflux.workflow.edits import schema_types
+from evoflux.workflow.schema_read import schema_types
 
 _MONTHS = (
     "January|February|March|April|May|June|July|August|September|October|November|December"

@@ -11,10 +11,11 @@ import re
 from evoflux.catalog.tools import ToolCatalog, ToolSpec
 from evoflux.repair.context import Fix, RepairContext
 from evoflux.repair.fields import squash
-from evoflux.workflow.edits import VALIDATOR_SERVER, close_name, swap_tool
+from evoflux.workflow.edits import close_name, swap_tool
 from evoflux.workflow.graph import ToolNode, Workflow
 from evoflux.workflow.issues import Issue
 from evoflux.workflow.similar import similarity, words
+from evoflux.workflow.validators import VALIDATOR_SERVER
 
 # A fuzzy match is taken only when it scores at least ACCEPT and leads the runner-up by MARGIN. The score
 # (0..1, plus bonuses) weighs the character similarity of the names (case and separators ignored) 0.55,

@@ -16,7 +16,7 @@ from typing import Any
 import pycountry
 
 from evoflux.repair.fields import name_words, squash
-from evoflux.workflow.edits import resolve_local, schema_types
+from evoflux.workflow.schema_read import resolve_local, schema_types
 
 Candidate = tuple[Any, str]
 

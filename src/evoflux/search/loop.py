@@ -23,8 +23,9 @@ from evoflux.search.intensity import AdaptiveIntensity
 from evoflux.search.operators import apply_proposed, explore
 from evoflux.search.population import Candidate, assessed, distance, prune, signature, tournament
 from evoflux.workflow.check import check_workflow
-from evoflux.workflow.edits import Edit, with_validators
+from evoflux.workflow.edits import Edit
 from evoflux.workflow.graph import Workflow
+from evoflux.workflow.validators import with_validators
 
 # Rough token cost of one planning or edit call, to keep the next call inside the token budget.
 _PLAN_TOKENS = 1_600

@@ -11,9 +11,10 @@ from collections.abc import Callable, Sequence
 
 from evoflux.catalog.tools import ToolCatalog, ToolSpec
 from evoflux.plan.edits import ProposedEdit
-from evoflux.workflow.edits import Edit, EditError, readers_of, remove_step, set_arg, swap_tool
+from evoflux.workflow.edits import Edit, remove_step, set_arg, swap_tool
 from evoflux.workflow.edits import add_step as add_step_op
 from evoflux.workflow.graph import Ref, Template, ToolNode, Workflow
+from evoflux.workflow.paths import EditError, readers_of
 
 Change = tuple[Workflow, Edit]
 

@@ -96,6 +96,17 @@ def check_arguments(node_id: str, spec: ToolSpec, args: Mapping[str, Any]) -> li
     return list(dict.fromkeys(issues))
 
 
+def value_fits(spec: ToolSpec, name: str, value: Any) -> bool:
+    """Whether `value` passes `spec`'s schema for argument `name` (references count as fitting)."""
+    prefix = (name + ".", name + "[")
+    return not any(
+        issue.severity == "error"
+        and issue.arg is not None
+        and (issue.arg == name or issue.arg.startswith(prefix))
+        for issue in check_arguments("_", spec, {name: value})
+    )
+
+
 @dataclass(frozen=True)
 class _Context:
     """What every issue of one call needs: where it is, the arguments as written, where references sit."""
