@@ -28,7 +28,7 @@ from evoflux.errors import UserError
 from evoflux.examples import example_paths
 from evoflux.execute.outcome import Execution
 from evoflux.llm import LLMError, ModelConfig, open_client
-from evoflux.search.budget import Budget
+from evoflux.scoring.budget import Budget
 from evoflux.search.loop import SearchSettings
 from evoflux.search.trace import TraceWriter, load_trace, write_summary
 from evoflux.solver import SolveResult, Strategy, model_config, solve_with

@@ -24,9 +24,10 @@ from evoflux.execute.outcome import Execution
 from evoflux.llm import ChatClient, ModelConfig, UsageLedger, open_client
 from evoflux.plan.planner import Plan, Planner
 from evoflux.plan.synthesize import synthesize
-from evoflux.search.budget import Budget
+from evoflux.scoring.budget import Budget
+from evoflux.scoring.candidate import Candidate
 from evoflux.search.loop import Search, SearchSettings
-from evoflux.search.population import Candidate, lineage
+from evoflux.search.population import lineage
 from evoflux.workflow.check import Issue, check_workflow
 from evoflux.workflow.graph import Workflow
 

@@ -39,7 +39,7 @@ from evoflux.llm import (
     UsageLedger,
     open_client,
 )
-from evoflux.search.budget import Budget, BudgetMeter
+from evoflux.scoring.budget import Budget, BudgetMeter
 from evoflux.servers import BUNDLED_SERVERS
 from evoflux.solver import SolveResult, Strategy, solve_with
 

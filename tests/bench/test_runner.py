@@ -26,7 +26,7 @@ from evoflux.bench.tasks import BUNDLED_SUITE, Task, load_tasks
 from evoflux.catalog.config import parse_servers_config
 from evoflux.errors import UserError
 from evoflux.llm import CassetteMode, ModelConfig, open_client
-from evoflux.search.budget import Budget
+from evoflux.scoring.budget import Budget
 from evoflux.servers import bundled_servers_config
 
 CASSETTE = Path(__file__).resolve().parents[1] / "cassettes" / "bench_local_qwen1p5b.jsonl"

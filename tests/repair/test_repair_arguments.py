@@ -230,7 +230,7 @@ def test_unclear_values_are_left_alone(bundled, tool, args, code):
     ],
 )
 def test_the_options_a_task_names(task, options, named):
-    from evoflux.repair.task_text import named_options
+    from evoflux.request.options import named_options
 
     assert named_options(task, options) == named
 

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
 from repair_helpers import executed, flow, ops
 
 from evoflux.execute.outcome import NodeStatus
 from evoflux.repair import repair_workflow
-from evoflux.repair.filters import singular_word
 from evoflux.workflow.edits import EditOp
 
 TITLE = "Planning Tool Workflows as Directed Acyclic Graphs"
@@ -50,20 +48,3 @@ def test_with_no_filter_to_drop_the_words_become_singular(bundled):
     assert ops(search(bundled, {"query": "Conical Burr Coffee Grinder"}, task, {"products": []})) == []
     quoted = "Is 'Conical Burr Coffee Grinders' in the shop?"  # a quoted name is spelled as meant
     assert ops(search(bundled, args, quoted, {"products": []})) == []
-
-
-@pytest.mark.parametrize(
-    ("plural", "singular"),
-    [
-        ("Grinders", "Grinder"),
-        ("batteries", "battery"),
-        ("glasses", "glass"),
-        ("boxes", "box"),
-        ("watches", "watch"),
-        ("bus", "bus"),
-        ("analysis", "analysis"),
-        ("P-1001s", "P-1001s"),
-    ],
-)
-def test_singular_words(plural, singular):
-    assert singular_word(plural) == singular

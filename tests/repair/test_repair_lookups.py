@@ -6,7 +6,7 @@ from repair_helpers import errors, executed, flow, ops, rejected, repaired
 
 from evoflux.execute.outcome import NodeStatus
 from evoflux.repair import repair_workflow
-from evoflux.repair.lookups import made_up_ids
+from evoflux.request.checks import made_up_ids
 from evoflux.workflow import IssueCode, Ref
 from evoflux.workflow.edits import EditOp
 

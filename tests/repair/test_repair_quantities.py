@@ -5,7 +5,7 @@ from __future__ import annotations
 from repair_helpers import errors, executed, flow, repaired
 
 from evoflux.execute.outcome import NodeStatus
-from evoflux.repair.quantities import made_up_quantities
+from evoflux.request.checks import made_up_quantities
 from evoflux.workflow import Ref
 from evoflux.workflow.edits import EditOp
 

@@ -7,7 +7,8 @@ from datetime import date, time
 
 import pytest
 
-from evoflux.repair.values import candidates, enum_match, is_limit, parse_date_text, parse_when, to_number
+from evoflux.repair.values import candidates, enum_match, is_limit, to_number
+from evoflux.request.dates import parse_date_text, parse_when
 
 LENGTH = ["millimeter", "centimeter", "meter", "kilometer", "inch", "foot", "yard", "mile", "nautical_mile"]
 PRESSURE = ["pascal", "hectopascal", "kilopascal", "bar", "psi", "atmosphere", "inches of mercury"]

@@ -13,7 +13,7 @@ import pytest
 from evoflux.catalog.config import InProcessServer, ServersConfig
 from evoflux.environment import ToolEnvironment
 from evoflux.llm import ChatClient, ModelConfig, ModelUnreachable
-from evoflux.search.budget import Budget
+from evoflux.scoring.budget import Budget
 from evoflux.search.loop import Search, SearchSettings
 from evoflux.search.population import lineage
 from evoflux.servers import BUNDLED_SERVERS

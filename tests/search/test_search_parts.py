@@ -6,10 +6,11 @@ import random
 
 from evoflux.execute.outcome import Execution, NodeOutcome, NodeStatus
 from evoflux.llm import CallRecord, Purpose, UsageLedger
-from evoflux.search.budget import Budget, BudgetMeter
-from evoflux.search.fitness import Fitness, looks_failed, score
+from evoflux.scoring.budget import Budget, BudgetMeter
+from evoflux.scoring.candidate import Candidate
+from evoflux.scoring.fitness import Fitness, looks_failed, score
 from evoflux.search.intensity import AdaptiveIntensity
-from evoflux.search.population import Candidate, distance, prune, signature, tournament
+from evoflux.search.population import distance, prune, signature, tournament
 from evoflux.workflow.check import Issue, IssueCode
 from evoflux.workflow.parse import parse_workflow
 
@@ -164,7 +165,8 @@ def test_tournament_returns_the_fitter_of_those_drawn():
 
 
 def test_coverage_asks_that_the_requests_names_reach_the_workflow():
-    from evoflux.search.fitness import coverage, salient_terms
+    from evoflux.request.text import salient_terms
+    from evoflux.scoring.fitness import coverage
 
     task = "How far is Lisbon from the capital of Germany, in miles?"
     assert salient_terms(task) == {"lisbon", "germany"}
@@ -208,7 +210,7 @@ def test_coverage_asks_that_the_requests_names_reach_the_workflow():
 
 def test_shortfalls_need_evidence_from_steps_options_used_and_no_made_up_ids():
     from evoflux.catalog.tools import ToolSpec
-    from evoflux.search.fitness import shortfalls
+    from evoflux.scoring.fitness import shortfalls
 
     conditions = ToolSpec(
         "weather",
@@ -274,7 +276,7 @@ def test_shortfalls_need_evidence_from_steps_options_used_and_no_made_up_ids():
 
 
 def test_a_date_the_request_states_must_reach_a_step():
-    from evoflux.search.fitness import shortfalls
+    from evoflux.scoring.fitness import shortfalls
 
     task = "What was the weather like in Oslo on 1 January 1985?"
     today = parse_workflow(
@@ -329,7 +331,7 @@ def test_a_date_the_request_states_must_reach_a_step():
 
 def test_shortfalls_flag_a_quantity_a_shown_tool_could_have_looked_up():
     from evoflux.catalog.tools import ToolSpec
-    from evoflux.search.fitness import shortfalls
+    from evoflux.scoring.fitness import shortfalls
 
     quote = ToolSpec(
         "shop",

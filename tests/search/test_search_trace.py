@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 from evoflux import cli
 from evoflux.cli import app
 from evoflux.environment import ToolEnvironment
-from evoflux.search.budget import Budget
+from evoflux.scoring.budget import Budget
 from evoflux.search.loop import Search, SearchOutcome
 from evoflux.search.trace import TraceWriter, load_trace, write_summary
 from evoflux.solver import Cost, SolveResult

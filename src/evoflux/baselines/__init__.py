@@ -15,8 +15,8 @@ from evoflux.execute.outcome import Execution
 from evoflux.llm import ChatClient, LLMError
 from evoflux.plan.planner import Plan, Planner
 from evoflux.plan.synthesize import synthesize
-from evoflux.search.budget import BudgetMeter
-from evoflux.search.population import Candidate, assessed
+from evoflux.scoring.budget import BudgetMeter
+from evoflux.scoring.candidate import Candidate, assessed
 from evoflux.workflow.check import Issue, check_workflow
 from evoflux.workflow.graph import Workflow
 

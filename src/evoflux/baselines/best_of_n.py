@@ -12,8 +12,8 @@ from evoflux.catalog.tools import ToolCatalog, ToolSpec
 from evoflux.environment import ToolEnvironment
 from evoflux.llm import ChatClient
 from evoflux.plan.planner import Planner
-from evoflux.search.budget import Budget, BudgetMeter
-from evoflux.search.population import Candidate
+from evoflux.scoring.budget import Budget, BudgetMeter
+from evoflux.scoring.candidate import Candidate
 
 SAMPLE_TEMPERATURE = 0.7
 

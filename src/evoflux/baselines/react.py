@@ -15,7 +15,7 @@ from evoflux.environment import ToolEnvironment
 from evoflux.execute.outcome import Execution, NodeOutcome, NodeStatus
 from evoflux.llm import ChatClient, LLMError, Purpose
 from evoflux.plan.toolcards import tool_cards
-from evoflux.search.budget import Budget, BudgetMeter
+from evoflux.scoring.budget import Budget, BudgetMeter
 from evoflux.workflow.check import check_workflow
 from evoflux.workflow.graph import AnswerNode, Node, Template, ToolNode, Workflow
 

@@ -30,7 +30,7 @@ from evoflux.catalog.pool import ServerState
 from evoflux.environment import ToolEnvironment
 from evoflux.errors import UserError
 from evoflux.llm import ChatClient, LLMError, ModelConfig, UsageLedger, open_client
-from evoflux.search.budget import Budget
+from evoflux.scoring.budget import Budget
 from evoflux.search.loop import SearchSettings
 from evoflux.solver import SolveResult, Strategy, solve_with
 

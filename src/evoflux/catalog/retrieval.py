@@ -28,8 +28,8 @@ import Stemmer
 from bm25s.stopwords import STOPWORDS_EN
 
 from evoflux.catalog.tools import ToolCatalog, ToolSpec
+from evoflux.lexicon import ID_WORDS, name_words
 
-_WORD = re.compile(r"[A-Za-z][a-z]+|[A-Z]+(?![a-z])|\d+")
 _LETTERS = re.compile(r"[A-Za-z]+")
 _SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+|\n+")
 _STOP = frozenset(STOPWORDS_EN) | {"tool", "tools", "get", "use", "using", "given", "return", "returns"}
@@ -54,8 +54,8 @@ def tokens(text: str) -> list[str]:
 
     A word written in mixed case is kept whole too, so that "arXiv" also matches "arxiv".
     """
-    words = [w.lower() for w in _WORD.findall(text)]
-    words += [run.lower() for run in _LETTERS.findall(text) if len(_WORD.findall(run)) > 1]
+    words = name_words(text, lone_letters=False)
+    words += [run.lower() for run in _LETTERS.findall(text) if len(name_words(run, lone_letters=False)) > 1]
     return _STEMMER.stemWords([w for w in words if w not in _STOP and len(w) > 1])
 
 
@@ -70,9 +70,6 @@ def tool_document(tool: ToolSpec) -> str:
     return " ".join(parts)
 
 
-_LOOKUP_WORDS = frozenset({"id", "ids", "key", "address", "isbn", "uuid", "slug", "handle"})
-
-
 def lookup_arguments(tool: ToolSpec) -> list[str]:
     """Required arguments whose values a caller must look up first: ids, keys, addresses."""
     return [name for name in tool.required if is_lookup_name(name)]
@@ -80,7 +77,7 @@ def lookup_arguments(tool: ToolSpec) -> list[str]:
 
 def is_lookup_name(name: str) -> bool:
     """Whether a name says its value is looked up, not chosen: an id, key, address."""
-    return bool({w.lower() for w in _WORD.findall(name)} & _LOOKUP_WORDS)
+    return bool(set(name_words(name)) & ID_WORDS)
 
 
 def produces(tool: ToolSpec, arg: str) -> bool:
@@ -100,7 +97,7 @@ def _requires(tool: ToolSpec, base: str) -> bool:
 
 def _base_name(name: str) -> str:
     """`city_id_a` and `cityIdB` both name a city id: snake case, without a trailing one-letter or from/to tag."""
-    words = [w.lower() for w in _WORD.findall(name)]
+    words = name_words(name, lone_letters=False)
     while len(words) > 1 and (len(words[-1]) == 1 or words[-1] in ("from", "to", "src", "dst")):
         words.pop()
     return "_".join(words)
@@ -285,9 +282,7 @@ class ToolRetriever:
         `_NEEDER_WORDS_WEIGHT`, with the name of the tool that needs it."""
         base = _base_name(arg)
         noun = [
-            w
-            for w in tokens(" ".join(w for w in base.split("_") if w not in _LOOKUP_WORDS))
-            if w in self._idf
+            w for w in tokens(" ".join(w for w in base.split("_") if w not in ID_WORDS)) if w in self._idf
         ]
         candidates = [
             j for j in same_server if set(noun) & self._words[j] and not _requires(self.tools[j], base)

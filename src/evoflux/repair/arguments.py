@@ -10,9 +10,8 @@ from typing import Any
 
 from evoflux.catalog.tools import ToolCatalog, ToolSpec
 from evoflux.repair.context import Fix, RepairContext
-from evoflux.repair.fields import argument_schema, enum_options
-from evoflux.repair.task_text import named_options
 from evoflux.repair.values import candidates
+from evoflux.request.options import argument_schema, enum_options, named_options
 from evoflux.workflow.check import check_arguments
 from evoflux.workflow.edits import close_name, remove_arg, rename_arg, set_arg
 from evoflux.workflow.graph import PathStep, Ref, Template, ToolNode, Workflow, format_path

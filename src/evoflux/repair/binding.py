@@ -9,21 +9,20 @@ from collections.abc import Mapping
 from typing import Any
 
 from evoflux.catalog.tools import ToolCatalog, ToolSpec
+from evoflux.lexicon import base_name, name_words, stem
 from evoflux.repair.arguments import top_level_target
 from evoflux.repair.context import Fix, RepairContext
 from evoflux.repair.fields import (
     FIT_CUTOFF,
     OutputField,
     Scored,
-    argument_schema,
-    base_name,
     clear_winner,
-    name_words,
     node_fields,
     rank_fields,
     readable_nodes,
 )
-from evoflux.repair.task_text import literal_for
+from evoflux.request.options import argument_schema
+from evoflux.request.text import literal_for
 from evoflux.workflow.edits import set_arg
 from evoflux.workflow.graph import Ref, ToolNode, Workflow
 from evoflux.workflow.issues import Issue
@@ -131,11 +130,8 @@ def _about_the_same(
     owner = set(name_words(producer.tool if isinstance(producer, ToolNode) else ""))
     owner |= {w for key in field.path if isinstance(key, str) for w in name_words(key)}
     wanted = set(name_words(name)) | set(name_words(str((schema or {}).get("description") or "")))
-    return bool(_stems(owner - _GENERIC_WORDS - _FILLER) & _stems(wanted - _GENERIC_WORDS - _FILLER))
-
-
-def _stems(found: set[str]) -> set[str]:
-    return {w[:-1] if w.endswith("s") and len(w) > 3 else w for w in found}
+    telling = {stem(w) for w in owner - _GENERIC_WORDS - _FILLER}
+    return bool(telling & {stem(w) for w in wanted - _GENERIC_WORDS - _FILLER})
 
 
 def _echo(workflow: Workflow, field: OutputField) -> bool:

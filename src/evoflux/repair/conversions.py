@@ -1,7 +1,7 @@
 """Repairs of units: a quantity in another unit than the request names is converted; a conversion away from the
 named unit is undone.
 
-Owns finding the quantity and its unit in an executed output and the converting tool; naming options is `task_text`'s.
+Owns finding the quantity and its unit in an executed output and the converting tool; naming options is `request.options`'.
 """
 
 from __future__ import annotations
@@ -12,9 +12,17 @@ from typing import Any
 
 from evoflux.catalog.retrieval import is_lookup_name
 from evoflux.catalog.tools import ToolCatalog, ToolSpec
+from evoflux.lexicon import name_words
 from evoflux.repair.context import Fix, RepairContext
-from evoflux.repair.fields import argument_schema, enum_options, name_words, value_paths
-from evoflux.repair.task_text import declared_args, evidence_text, named_options, option_mentioned
+from evoflux.repair.fields import value_paths
+from evoflux.request.options import (
+    argument_schema,
+    declared_args,
+    enum_options,
+    evidence_text,
+    named_options,
+    option_mentioned,
+)
 from evoflux.workflow.edits import add_step, remove_step, rewire
 from evoflux.workflow.graph import PathStep, Ref, ToolNode, Workflow, format_path, iter_refs
 from evoflux.workflow.schema_read import schema_fields, schema_types

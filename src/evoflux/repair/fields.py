@@ -10,7 +10,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from evoflux.catalog.tools import ToolCatalog, ToolSpec
+from evoflux.catalog.tools import ToolCatalog
+from evoflux.lexicon import base_name
 from evoflux.repair.context import RepairContext
 from evoflux.workflow.graph import PathStep, ToolNode, Workflow
 from evoflux.workflow.paths import upstream_of
@@ -32,8 +33,6 @@ _CONTAINED = 0.85
 _ABBREVIATION_MIN = 3
 PATTERN_BONUS = 0.1
 DEPTH_PENALTY = 0.01
-_WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
-_TAGS = ("from", "to", "src", "dst", "source", "target")
 _MAX_VALUE_DEPTH = 6
 
 
@@ -55,24 +54,6 @@ class OutputField:
     @property
     def types(self) -> set[str]:
         return {json_type(self.value)} if self.executed else schema_types(self.schema)
-
-
-def squash(text: str) -> str:
-    """`Weather Data`, `weather_data`, `weatherData` -> `weatherdata`: lower case, letters and digits only."""
-    return re.sub(r"[^a-z0-9]", "", text.casefold())
-
-
-def name_words(name: str) -> list[str]:
-    """`cityIdA` -> [city, id, a]; `station_id` -> [station, id]."""
-    return [w.lower() for w in _WORD.findall(name)]
-
-
-def base_name(name: str) -> str:
-    """What a name is about: its words without a trailing one-letter or from/to tag (`city_id_a` -> `city_id`)."""
-    found = name_words(name)
-    while len(found) > 1 and (len(found[-1]) == 1 or found[-1] in _TAGS):
-        found.pop()
-    return "_".join(found)
 
 
 def name_fit(wanted: str, offered: str) -> float:
@@ -194,24 +175,3 @@ def clear_winner(ranked: list[Scored], cutoff: float = FIT_CUTOFF) -> OutputFiel
     if rivals and ranked[0].score - rivals[0].score < FIT_MARGIN:
         return None
     return best
-
-
-def argument_schema(spec: ToolSpec | None, name: str) -> Mapping[str, Any] | None:
-    """The resolved input schema of one top-level argument, or None when the tool or the argument is unknown."""
-    if spec is None or name not in spec.properties:
-        return None
-    found = resolve_local(spec.properties[name], spec.input_schema)
-    return found if isinstance(found, Mapping) else None
-
-
-def enum_options(tools: Iterable[ToolSpec]) -> tuple[str, ...]:
-    """Every string option of the tools' top-level enum arguments, each once, in order of appearance."""
-    return tuple(
-        dict.fromkeys(
-            option
-            for tool in tools
-            for name in tool.properties
-            for option in ((argument_schema(tool, name) or {}).get("enum") or ())
-            if isinstance(option, str)
-        )
-    )

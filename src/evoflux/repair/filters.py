@@ -8,21 +8,18 @@ Owns judging a result empty and a filter unasked; which tool to call is `lookups
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
 from evoflux.catalog.tools import ToolCatalog, ToolSpec
+from evoflux.lexicon import name_words, singular
 from evoflux.repair.context import Fix, RepairContext
-from evoflux.repair.fields import FILTER_WORDS, argument_schema, name_words
-from evoflux.repair.task_text import task_literals
+from evoflux.repair.fields import FILTER_WORDS
+from evoflux.request.options import argument_schema
+from evoflux.request.text import task_literals
 from evoflux.workflow.edits import remove_arg, set_arg
 from evoflux.workflow.graph import Ref, ToolNode, Workflow
 from evoflux.workflow.schema_read import schema_types
-
-# Plural endings and what the singular ends with, longest first; "ss", "us", "is" words are not plurals.
-_PLURAL_ENDINGS = (("ies", "y"), ("sses", "ss"), ("shes", "sh"), ("ches", "ch"), ("xes", "x"), ("s", ""))
-_NOT_PLURAL = ("ss", "us", "is")
 
 
 def widen_empty_search(
@@ -54,10 +51,10 @@ def widen_empty_search(
             or value.casefold() in quoted
         ):
             continue  # a title the request quotes is spelled as meant
-        singular = " ".join(singular_word(word) for word in value.split())
-        if singular != value:
-            why = f"{node_id} found nothing for {name}={value!r}; the singular {singular!r} may match"
-            return set_arg(workflow, node_id, name, singular, reason=why)
+        fewer = " ".join(singular(word) for word in value.split())
+        if fewer != value:
+            why = f"{node_id} found nothing for {name}={value!r}; the singular {fewer!r} may match"
+            return set_arg(workflow, node_id, name, fewer, reason=why)
     return None
 
 
@@ -91,15 +88,3 @@ def _stated(value: Any, task: str) -> bool:
     if isinstance(value, int | float):
         return any(lit.kind == "number" and lit.value == value for lit in task_literals(task))
     return isinstance(value, str) and value.strip().casefold() in task.casefold()
-
-
-def singular_word(word: str) -> str:
-    """The singular of an English plural noun by its ending ("Grinders" -> "Grinder", "batteries" ->
-    "battery"); other words as they are."""
-    lower = word.lower()
-    if len(word) <= 3 or not re.fullmatch(r"[^\W\d_]+", word) or lower.endswith(_NOT_PLURAL):
-        return word
-    for plural, single in _PLURAL_ENDINGS:
-        if lower.endswith(plural):
-            return word[: len(word) - len(plural)] + single
-    return word

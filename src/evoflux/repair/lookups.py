@@ -7,27 +7,27 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from evoflux.catalog.retrieval import is_lookup_name, lookup_arguments, produces
 from evoflux.catalog.tools import ToolCatalog, ToolSpec
 from evoflux.execute.outcome import NodeOutcome, NodeStatus
+from evoflux.lexicon import base_name, name_words
 from evoflux.repair.arguments import issue_path, node_and_spec
 from evoflux.repair.binding import upstream_source
 from evoflux.repair.context import Fix, RepairContext, names_unknown_value
 from evoflux.repair.fields import (
     FILTER_WORDS,
     OutputField,
-    argument_schema,
-    base_name,
     clear_winner,
-    name_words,
     node_fields,
     rank_fields,
     readable_nodes,
 )
-from evoflux.repair.task_text import country_codes, literal_for, task_literals
+from evoflux.request.checks import made_up_ids
+from evoflux.request.options import argument_schema
+from evoflux.request.text import country_codes, literal_for, task_literals
 from evoflux.workflow.edits import add_step, set_arg
 from evoflux.workflow.graph import Node, PathStep, Ref, ToolNode, Workflow, format_path, iter_refs
 from evoflux.workflow.issues import Issue, IssueCode
@@ -114,24 +114,6 @@ def look_up_misread_id(
         if fix is not None:
             return fix
     return None
-
-
-def made_up_ids(node: ToolNode, spec: ToolSpec, task: str, others: Iterable[Any]) -> list[str]:
-    """Lookup arguments of `node` (`lookup_arguments`) given as literals that the task does not state and
-    that no other step returned (`others` are those steps' outputs): ids the plan made up."""
-    if not task:
-        return []
-    seen: str | None = None
-    found = []
-    for name in lookup_arguments(spec):
-        value = node.args.get(name)
-        if not isinstance(value, str) or not value.strip() or value.strip().casefold() in task.casefold():
-            continue
-        if seen is None:
-            seen = json.dumps(list(others), default=str, ensure_ascii=False).casefold()
-        if json.dumps(value, ensure_ascii=False).casefold() not in seen:
-            found.append(name)
-    return found
 
 
 def look_up_made_up_id(

@@ -11,8 +11,9 @@ from typing import Any
 
 from evoflux.catalog.retrieval import produces
 from evoflux.catalog.tools import ToolCatalog, ToolSpec
+from evoflux.lexicon import base_name
 from evoflux.repair.context import Fix, RepairContext
-from evoflux.repair.fields import base_name, node_fields, readable_nodes
+from evoflux.repair.fields import node_fields, readable_nodes
 from evoflux.repair.lookups import filled_inputs, output_path
 from evoflux.repair.references import path_exists
 from evoflux.workflow.edits import add_step, rewire

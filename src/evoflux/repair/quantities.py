@@ -1,109 +1,17 @@
-"""Made-up quantities: a required number the request does not state and no step returned, though a tool can
-look it up (`weight_kg=2` for "ship the Barista Pro 2" while `get_product` returns `weight_kg`).
+"""Repair of a made-up quantity (`request.checks.made_up_quantities`): bound to an upstream field of its name,
+else looked up through a new step (`weight_kg=2` for "ship the Barista Pro 2" -> `get_product`'s weight).
 
-Owns telling a stated or returned number from a made-up one; adding the lookup is `lookups.look_up`'s.
+Owns choosing which made-up quantity to look up; adding the lookup is `lookups.look_up`'s.
 """
 
 from __future__ import annotations
 
-import math
-import re
-from collections.abc import Iterable
-from typing import Any
-
-from evoflux.catalog.retrieval import is_lookup_name, produces
-from evoflux.catalog.tools import ToolCatalog, ToolSpec
+from evoflux.catalog.tools import ToolCatalog
 from evoflux.repair.arguments import node_and_spec
 from evoflux.repair.context import Fix, RepairContext
-from evoflux.repair.fields import argument_schema, base_name, name_words
 from evoflux.repair.lookups import look_up
-from evoflux.repair.task_text import task_literals
-from evoflux.workflow.graph import ToolNode, Workflow
-from evoflux.workflow.schema_read import schema_types
-from evoflux.workflow.validators import VALIDATOR_SERVER
-
-# Unit words by dimension: a request that speaks of hours states a duration in minutes ("a free hour").
-_DIMENSIONS = tuple(
-    frozenset(words.split())
-    for words in (
-        "s sec secs second seconds min mins minute minutes h hr hrs hour hours day days week weeks month months"
-        " year years",
-        "g gram grams kg kilo kilos kilogram kilograms lb lbs pound pounds oz ounce ounces tonne tonnes ton tons",
-        "m metre metres meter meters km kilometre kilometres kilometer kilometers mi mile miles ft foot feet"
-        " yard yards nmi",
-    )
-)
-# Names of the number a converter or calculator works on: made up whenever nothing states or returned it.
-_AMOUNTS = frozenset({"value", "amount"})
-_NUMBER_WORDS = {
-    word: value
-    for value, words in enumerate(
-        (
-            (),
-            ("one", "single"),
-            ("two", "pair", "couple", "both"),
-            ("three",),
-            ("four",),
-            ("five",),
-            ("six",),
-            ("seven",),
-            ("eight",),
-            ("nine",),
-            ("ten",),
-            ("eleven",),
-            ("twelve", "dozen"),
-        )
-    )
-    for word in words
-}
-
-
-def quantity_arguments(node: ToolNode, spec: ToolSpec) -> list[str]:
-    """Required number arguments of `node` given as literals (not ids, not references)."""
-    return [
-        name
-        for name in spec.required
-        if _is_number(node.args.get(name))
-        and not is_lookup_name(name)
-        and schema_types(argument_schema(spec, name) or {}) & {"number", "integer"}
-    ]
-
-
-def made_up_quantities(
-    node: ToolNode, spec: ToolSpec, task: str, others: Iterable[Any], tools: Iterable[ToolSpec]
-) -> list[str]:
-    """`quantity_arguments` whose value the task does not state, no other step returned (`others`, their
-    outputs; rounding allowed) and another of `tools` returns a field of that name, or that is the `value` or
-    `amount` a converter works on: numbers the plan made up.
-    Precise values (two or more decimals: recalled coordinates) are taken as known, not made up.
-    An argument whose name or description has a unit (`weight_kg`, "minutes") is stated by any unit word of
-    its dimension in the task ("a free hour"), and only by numbers with such a unit ("Barista Pro 2" states
-    no weight); other arguments by any number or number word."""
-    if not task:
-        return []
-    names = quantity_arguments(node, spec)
-    if not names:
-        return []
-    tools = [t for t in tools if t.key != spec.key and t.server != VALIDATOR_SERVER]
-    returned = [number for output in others for number in _numbers(output)]
-    literals = [lit for lit in task_literals(task) if lit.kind == "number"]
-    words = {w.lower() for w in re.findall(r"[A-Za-z]+(?:['’][A-Za-z]+)?", task)}  # "Dubois's" is no "s"
-    found = []
-    for name in names:
-        value = node.args[name]
-        if _precise(value):
-            continue
-        described = set(name_words(name)) | set(name_words(str(spec.properties[name].get("description", ""))))
-        dimension = next((d for d in _DIMENSIONS if described & d), frozenset())
-        if words & dimension:
-            continue
-        stated = [lit.value for lit in literals if not dimension or lit.unit in dimension]
-        stated += [number for word, number in _NUMBER_WORDS.items() if word in words and not dimension]
-        if any(_same(value, number) for number in [*stated, *returned]):
-            continue
-        if base_name(name) in _AMOUNTS or any(produces(tool, name) for tool in tools):
-            found.append(name)
-    return found
+from evoflux.request.checks import made_up_quantities
+from evoflux.workflow.graph import Workflow
 
 
 def look_up_made_up_quantity(
@@ -121,39 +29,3 @@ def look_up_made_up_quantity(
         if fix is not None:
             return fix
     return None
-
-
-def _precise(value: float) -> bool:
-    """Two or more decimals (`59.9139`): a value the model recalled, such as a city's coordinates, not a
-    placeholder (`2`, `2.5`) standing in for what it could not know."""
-    return _decimals(value) >= 2
-
-
-def _decimals(value: float) -> int:
-    """How many decimals `value` shows (0 for whole numbers and exponent notation)."""
-    text = repr(float(value))
-    return 0 if "e" in text else len(text.split(".")[1].rstrip("0"))
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _numbers(value: Any) -> Iterable[int | float]:
-    """Every number inside an executed output, all list items included."""
-    if _is_number(value):
-        yield value
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from _numbers(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _numbers(item)
-
-
-def _same(given: Any, other: Any) -> bool:
-    """Whether `given` is `other`, or `other` rounded to the decimals `given` shows (at least one)."""
-    if math.isclose(given, other, rel_tol=1e-9):
-        return True
-    decimals = _decimals(given)
-    return decimals > 0 and abs(given - other) <= 0.5 * 10**-decimals

@@ -12,6 +12,7 @@ from typing import Any
 
 from evoflux.catalog.tools import ToolCatalog
 from evoflux.execute.outcome import NodeOutcome, NodeStatus
+from evoflux.lexicon import squash
 from evoflux.repair.arguments import issue_path
 from evoflux.repair.context import Fix, RepairContext
 from evoflux.repair.fields import (
@@ -20,15 +21,14 @@ from evoflux.repair.fields import (
     PATTERN_BONUS,
     OutputField,
     Scored,
-    argument_schema,
     clear_winner,
     name_fit,
     node_fields,
     readable_nodes,
-    squash,
     types_fit,
     value_matches,
 )
+from evoflux.request.options import argument_schema
 from evoflux.workflow.edits import remove_wait, rewire
 from evoflux.workflow.graph import AnswerNode, Node, PathStep, Ref, ToolNode, Workflow, iter_refs
 from evoflux.workflow.issues import Issue, IssueCode

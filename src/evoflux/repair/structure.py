@@ -11,8 +11,8 @@ from typing import Any
 
 from evoflux.catalog.tools import ToolCatalog, ToolSpec
 from evoflux.execute.outcome import NodeOutcome, NodeStatus
+from evoflux.lexicon import name_words
 from evoflux.repair.context import Fix, RepairContext, names_unknown_value
-from evoflux.repair.fields import name_words
 from evoflux.repair.references import path_exists
 from evoflux.workflow.edits import add_wait, remove_step, remove_wait, rename_node, rewire
 from evoflux.workflow.graph import AnswerNode, Node, Ref, ToolNode, Workflow, value_to_json

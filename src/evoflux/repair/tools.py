@@ -9,8 +9,8 @@ import difflib
 import re
 
 from evoflux.catalog.tools import ToolCatalog, ToolSpec
+from evoflux.lexicon import squash, stem
 from evoflux.repair.context import Fix, RepairContext
-from evoflux.repair.fields import squash
 from evoflux.workflow.edits import close_name, swap_tool
 from evoflux.workflow.graph import ToolNode, Workflow
 from evoflux.workflow.issues import Issue
@@ -137,8 +137,8 @@ def _described(node: ToolNode, tool: ToolSpec) -> float:
     """The share of the written name's telling words (not filler, not server words) that the tool's name or
     description has, allowing one typo (edit or swap) in words of 4+ letters; 0 when it has no telling word."""
     asked = words(node.tool) - _FILLER_WORDS - words(tool.server) - words(node.server)
-    offered = {_stem(w) for w in words(tool.name) | words(tool.description)}
-    found = [w for w in asked if any(_same_word(_stem(w), o) for o in offered)]
+    offered = {stem(w) for w in words(tool.name) | words(tool.description)}
+    found = [w for w in asked if any(_same_word(stem(w), o) for o in offered)]
     return len(found) / len(asked) if asked else 0.0
 
 
@@ -164,7 +164,3 @@ def _typos(a: str, b: str) -> int:
 
 def _ratio(a: str, b: str) -> float:
     return difflib.SequenceMatcher(None, squash(a), squash(b)).ratio()
-
-
-def _stem(word: str) -> str:
-    return word[:-1] if word.endswith("s") and len(word) > 3 else word

@@ -18,10 +18,11 @@ from evoflux.llm import ChatClient, LLMError
 from evoflux.plan.edits import EditProposer
 from evoflux.plan.planner import Planner
 from evoflux.repair import repair_workflow
-from evoflux.search.budget import Budget, BudgetMeter
+from evoflux.scoring.budget import Budget, BudgetMeter
+from evoflux.scoring.candidate import Candidate, assessed
 from evoflux.search.intensity import AdaptiveIntensity
 from evoflux.search.operators import apply_proposed, explore
-from evoflux.search.population import Candidate, assessed, distance, prune, signature, tournament
+from evoflux.search.population import distance, prune, signature, tournament
 from evoflux.workflow.check import check_workflow
 from evoflux.workflow.edits import Edit
 from evoflux.workflow.graph import Workflow

@@ -1,6 +1,6 @@
-"""Candidates and the population: identity, structural distance, tournament selection, diversity pruning.
+"""The search's population: identity, structural distance, tournament selection, diversity pruning, lineage.
 
-Pure bookkeeping over scored candidates; producing and scoring them is the loop's job.
+Pure bookkeeping over scored candidates (`scoring.candidate`); producing them is the loop's job.
 """
 
 from __future__ import annotations
@@ -10,70 +10,10 @@ import json
 import random
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
-from evoflux.catalog.tools import ToolSpec
-from evoflux.execute.outcome import Execution
-from evoflux.search.fitness import Fitness, score, shortfalls
-from evoflux.workflow.check import Issue
+from evoflux.scoring.candidate import Candidate
 from evoflux.workflow.edits import Edit
 from evoflux.workflow.graph import ToolNode, Workflow, value_to_json
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """One workflow in the search, with how it was made and how it did."""
-
-    id: str
-    workflow: Workflow
-    issues: list[Issue]
-    execution: Execution | None
-    fitness: Fitness
-    origin: str
-    iteration: int
-    parent: str | None = None
-    edits: tuple[Edit, ...] = field(default_factory=tuple)
-    shortfalls: tuple[str, ...] = ()  # what the run left out of the request (`fitness.shortfalls`)
-
-    def problems(self, limit: int = 6) -> list[str]:
-        """Errors in words, for the model: static errors first, then failed steps, then shortfalls."""
-        found = [f"{i.node or 'workflow'}: {i.message}" for i in self.issues if i.severity == "error"]
-        if self.execution is not None:
-            found += [
-                f"{o.node} failed ({o.status.value}): {(o.error or '')[:240]}"
-                for o in self.execution.failures()
-            ]
-        found += self.shortfalls
-        return list(dict.fromkeys(found))[:limit]
-
-
-def assessed(
-    candidate_id: str,
-    workflow: Workflow,
-    issues: list[Issue],
-    execution: Execution | None,
-    task: str,
-    shown: Sequence[ToolSpec],
-    *,
-    origin: str,
-    iteration: int,
-    parent: str | None = None,
-    edits: Sequence[Edit] = (),
-) -> Candidate:
-    """A checked (and perhaps executed) workflow with its fitness and shortfalls against the request."""
-    checked = shortfalls(task, workflow, execution, shown)
-    return Candidate(
-        id=candidate_id,
-        workflow=workflow,
-        issues=issues,
-        execution=execution,
-        fitness=score(workflow, issues, execution, task, shown, checked=checked),
-        origin=origin,
-        iteration=iteration,
-        parent=parent,
-        edits=tuple(edits),
-        shortfalls=tuple(checked[1]),
-    )
 
 
 def signature(workflow: Workflow) -> str:

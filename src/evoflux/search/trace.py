@@ -12,7 +12,7 @@ from typing import Any
 
 from evoflux.errors import UserError
 from evoflux.execute.outcome import NodeStatus
-from evoflux.search.population import Candidate
+from evoflux.scoring.candidate import Candidate
 from evoflux.workflow.graph import Workflow, value_to_json
 from evoflux.workflow.parse import parse_workflow
 

@@ -14,6 +14,7 @@ import json_repair
 
 from evoflux.catalog.tools import ToolCatalog
 from evoflux.errors import UserError
+from evoflux.lexicon import squash
 from evoflux.workflow.graph import AnswerNode, Node, Template, ToolNode, Workflow
 from evoflux.workflow.refs import ReferenceSyntaxError, lift_refs, parse_template
 
@@ -276,13 +277,9 @@ def _match_server(name: str, catalog: ToolCatalog | None) -> str | None:
         return None
     if name in catalog.servers:
         return name
-    wanted = _squash(name)
-    matches = [s for s in catalog.servers if _squash(s) == wanted]
+    wanted = squash(name)
+    matches = [s for s in catalog.servers if squash(s) == wanted]
     return matches[0] if len(matches) == 1 else None
-
-
-def _squash(name: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", name.lower())
 
 
 def _args(where: str, item: Mapping[str, Any], known: frozenset[str]) -> dict[str, Any]:

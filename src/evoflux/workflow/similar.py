@@ -6,21 +6,19 @@ Owns scoring and ranking of candidate strings only; it knows nothing of tools, s
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Iterable
 
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
-_NON_WORD = re.compile(r"[^A-Za-z0-9]+")
+from evoflux.lexicon import name_words, squash
 
 
 def words(text: str) -> frozenset[str]:
     """`getCurrentWeather_tool` -> {get, current, weather, tool}."""
-    return frozenset(w.lower() for w in _NON_WORD.split(_CAMEL.sub(" ", text)) if w)
+    return frozenset(name_words(text, digits_apart=False))
 
 
 def similarity(a: str, b: str) -> float:
     """0..1: mostly the character edit ratio (case and separators ignored), partly shared words."""
-    ratio = difflib.SequenceMatcher(None, _squash(a), _squash(b)).ratio()
+    ratio = difflib.SequenceMatcher(None, squash(a, "_"), squash(b, "_")).ratio()
     wa, wb = words(a), words(b)
     overlap = len(wa & wb) / len(wa | wb) if wa | wb else 0.0
     return 0.7 * ratio + 0.3 * overlap
@@ -30,7 +28,3 @@ def nearest(query: str, candidates: Iterable[str], *, limit: int = 5, cutoff: fl
     """The candidates most similar to `query`, best first, scoring at least `cutoff`."""
     scored = sorted(((similarity(query, c), c) for c in set(candidates)), key=lambda sc: (-sc[0], sc[1]))
     return [c for score, c in scored[:limit] if score >= cutoff]
-
-
-def _squash(text: str) -> str:
-    return _NON_WORD.sub("_", _CAMEL.sub("_", text)).lower().strip("_")

@@ -13,53 +13,17 @@ from dataclasses import dataclass
 from evoflux.catalog.retrieval import lookup_arguments
 from evoflux.catalog.tools import ToolSpec
 from evoflux.execute.outcome import Execution, NodeOutcome
-from evoflux.repair.fields import enum_options
-from evoflux.repair.lookups import made_up_ids
-from evoflux.repair.quantities import made_up_quantities, quantity_arguments
-from evoflux.repair.task_text import (
-    DATE_WORDS,
-    country_codes,
+from evoflux.request.checks import made_up_ids, made_up_quantities, quantity_arguments
+from evoflux.request.options import (
     declared_args,
+    enum_options,
     evidence_text,
     named_options,
     option_mentioned,
-    task_literals,
 )
+from evoflux.request.text import country_codes, salient_terms, task_literals
 from evoflux.workflow.check import Issue, has_errors
 from evoflux.workflow.graph import AnswerNode, ToolNode, Workflow
-
-_QUOTED = re.compile(r"'([^']{2,80})'|\"([^\"]{2,80})\"")
-_WORD = re.compile(r"[A-Za-z][\w-]*")
-# Capitalised words that are not names a tool must see.
-_COMMON = frozenset(
-    {
-        "i",
-        "i'm",
-        "what",
-        "which",
-        "who",
-        "how",
-        "when",
-        "where",
-        "is",
-        "are",
-        "the",
-        "a",
-        "an",
-        "and",
-        "or",
-        "if",
-        "my",
-        "our",
-        "please",
-        "can",
-        "could",
-        "would",
-        "will",
-        "do",
-        "does",
-    }
-)
 
 # Text that servers return as a "successful" result while reporting a failure.
 _ERROR_TEXT = re.compile(
@@ -111,17 +75,6 @@ def looks_failed(outcome: NodeOutcome) -> bool:
     return isinstance(value, str) and bool(_ERROR_TEXT.match(text))
 
 
-def salient_terms(task: str) -> set[str]:
-    """Names the request gives: quoted phrases and capitalised words that do not start a sentence, but for
-    months and weekdays (dates reach tools as dates)."""
-    quoted = {q.strip().lower() for pair in _QUOTED.findall(task) for q in pair if q.strip()}
-    names = set()
-    for sentence in re.split(r"(?<=[.?!])\s+", task):
-        words = _WORD.findall(sentence)
-        names |= {w.lower() for w in words[1:] if w[0].isupper() and w.lower() not in _COMMON | DATE_WORDS}
-    return quoted | names
-
-
 def shortfalls(
     task: str, workflow: Workflow, execution: Execution | None, tools: Sequence[ToolSpec] = ()
 ) -> tuple[int, list[str]]:
@@ -131,7 +84,7 @@ def shortfalls(
     ISO code, `"JP"` for Japan), and so do the dates it states (as ISO dates); each option of the `tools`'
     enums that the request names (`knots`, `express`) is used or returned; no id is made up (an id given as
     a literal that neither the request states nor another step returned), nor a number another shown tool
-    returns (`repair.quantities`: `weight_kg=2` with no step that read the weight). The answer's own text is not
+    returns (`request.checks`: `weight_kg=2` with no step that read the weight). The answer's own text is not
     evidence: a template can repeat the request without any step having looked at it. Nor are arguments a shown
     tool does not declare (`name="1985-01-01"` passed to a station lookup): the tool never read them.
     """

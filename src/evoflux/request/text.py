@@ -1,11 +1,11 @@
-"""Literals a task states (places, dates and times, numbers with units, quoted phrases), matched to arguments.
+"""What a request states: literals (places, dates and times, numbers with units, quoted phrases) matched to
+arguments, the names a tool must see, and the countries' ISO codes.
 
-Owns reading the task text; choosing a binding and editing the workflow are `binding`'s and `lookups`'.
+Owns reading the task text; choosing a binding and editing the workflow are `repair`'s.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -15,9 +15,8 @@ from typing import Any
 
 import pycountry
 
-from evoflux.catalog.tools import ToolSpec
-from evoflux.repair.fields import name_words
-from evoflux.repair.values import TIME_TEXT, parse_date_text, parse_time_text
+from evoflux.lexicon import NOT_NAMES, NOT_PLACES, name_words, stem
+from evoflux.request.dates import TIME_TEXT, parse_date_text, parse_time_text
 from evoflux.workflow.schema_read import schema_types
 
 _MONTHS = (
@@ -37,73 +36,11 @@ _CAPITALIZED = re.compile(
     r"[A-ZÀ-Þ][\w'’-]*(?:[ -](?:[A-ZÀ-Þ][\w'’-]*|de|del|da|do|la|le|upon|am|\d+(?=[ -][A-ZÀ-Þ])))*"
 )
 _SENTENCE_END = re.compile(r"[.?!:;]\s*$")
+# Names: quoted phrases of 2 to 80 characters, and words.
+_QUOTED_NAME = re.compile(r"'([^']{2,80})'|\"([^\"]{2,80})\"")
+_WORD = re.compile(r"[A-Za-z][\w-]*")
 _PLACE_CUE = frozenset(
     {"in", "at", "for", "from", "to", "near", "of", "between", "and", "around", "outside", "visit"}
-)
-# Months and weekdays: a request's dates reach tools as dates (`2026-04-01`), not as these words.
-DATE_WORDS = frozenset(
-    {
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "saturday",
-        "sunday",
-    }
-)
-_NOT_PLACES = DATE_WORDS | frozenset(
-    {
-        "celsius",
-        "fahrenheit",
-        "kelvin",
-        "i",
-        "a",
-        "an",
-        "the",
-        "what",
-        "which",
-        "who",
-        "when",
-        "where",
-        "how",
-        "is",
-        "are",
-        "can",
-        "could",
-        "please",
-        "find",
-        "get",
-        "show",
-        "tell",
-        "give",
-        "list",
-        "convert",
-        "compare",
-        "check",
-        "look",
-        "use",
-        "then",
-        "and",
-        "also",
-        "utc",
-        "gmt",
-        "visit",
-        "plan",
-        "book",
-    }
 )
 # Argument words that ask for a place, a free-text phrase, or a generic quantity.
 _PLACE_WORDS = frozenset({"city", "location", "place", "town", "destination", "origin", "locality"})
@@ -166,10 +103,10 @@ def _places(task: str, taken: list[tuple[int, int]]) -> list[tuple[int, str]]:
             continue
         parts = re.sub(r"['’]s$", "", match.group()).rstrip(".'’-").split()
         leading = 0
-        while leading < len(parts) and parts[leading].lower().rstrip("'’s") in _NOT_PLACES:
+        while leading < len(parts) and parts[leading].lower().rstrip("'’s") in NOT_PLACES:
             leading += 1
         parts = parts[leading:]
-        if not parts or any(p.lower() in _NOT_PLACES or (p.isupper() and len(p) > 1) for p in parts):
+        if not parts or any(p.lower() in NOT_PLACES or (p.isupper() and len(p) > 1) for p in parts):
             continue
         before = task[: match.start()]
         previous = before.split()[-1].lower().strip(",") if before.split() else ""
@@ -178,6 +115,17 @@ def _places(task: str, taken: list[tuple[int, int]]) -> list[tuple[int, str]]:
             continue
         places.append((match.start(), " ".join(parts)))
     return places
+
+
+def salient_terms(task: str) -> set[str]:
+    """Names the request gives: quoted phrases and capitalised words that do not start a sentence, but for
+    months and weekdays (dates reach tools as dates)."""
+    quoted = {q.strip().lower() for pair in _QUOTED_NAME.findall(task) for q in pair if q.strip()}
+    names = set()
+    for sentence in re.split(r"(?<=[.?!])\s+", task):
+        words = _WORD.findall(sentence)
+        names |= {w.lower() for w in words[1:] if w[0].isupper() and w.lower() not in NOT_NAMES}
+    return quoted | names
 
 
 def literal_for(
@@ -238,74 +186,12 @@ def _when(literals: list[TaskLiteral], fmt: str, pattern: str, name: str) -> tup
 def _number(literals: list[TaskLiteral], name: str) -> tuple[Any, str] | None:
     numbers = [lit for lit in literals if lit.kind == "number"]
     mine = set(name_words(name))
-    with_unit = [lit for lit in numbers if lit.unit and _singular(lit.unit) in {_singular(w) for w in mine}]
+    with_unit = [lit for lit in numbers if lit.unit and stem(lit.unit) in {stem(w) for w in mine}]
     if with_unit:
         return _single(with_unit, name, "number of " + with_unit[0].unit)
     if mine & _QUANTITY_WORDS:
         return _single(numbers, name, "number")
     return None
-
-
-def _singular(word: str) -> str:
-    return word[:-1] if word.endswith("s") and len(word) > 3 else word
-
-
-# ---------------------------------------------------------------- options the task names
-
-_PLURAL_TAIL = r"(?:s|es)?"
-_IRREGULAR_PLURALS = {"foot": "(?:foot|feet)"}
-
-
-def named_options(task: str, options: Iterable[Any]) -> list[str]:
-    """The string options (enum values) the task names as words, in order of appearance.
-
-    `nautical miles` names `nautical_mile`; the shorter `mile` it contains is not counted as named too, so
-    pass every option that could be named (`fields.enum_options` of the whole catalog) and keep the ones
-    of interest.
-    """
-    return list(_named(task, tuple(dict.fromkeys(o for o in options if isinstance(o, str)))))
-
-
-@lru_cache(maxsize=256)
-def _named(task: str, options: tuple[str, ...]) -> tuple[str, ...]:
-    spans: list[tuple[int, int, str]] = []
-    for option in options:
-        words = [w.lower() for w in re.findall(r"[A-Za-z]+|\d+", option)]
-        if not words or len("".join(words)) < 3:
-            continue
-        last = _IRREGULAR_PLURALS.get(words[-1], _spelling(words[-1]) + _PLURAL_TAIL)
-        pattern = r"[\s_-]*".join([*(re.escape(w) for w in words[:-1]), last])
-        spans += [(m.start(), m.end(), option) for m in re.finditer(rf"\b{pattern}\b", task, re.IGNORECASE)]
-    named = [
-        option
-        for start, end, option in sorted(spans)
-        if not any(s <= start and end <= e and (e - s) > (end - start) for s, e, _ in spans)
-    ]
-    return tuple(dict.fromkeys(named))
-
-
-def _spelling(word: str) -> str:
-    """A word as a pattern that also takes the British `-re` for `-er` (`kilometre`, `litre`)."""
-    if word.endswith("er") and len(word) > 4:
-        return re.escape(word[:-2]) + "(?:er|re)"
-    return re.escape(word)
-
-
-def declared_args(args: Mapping[str, Any], spec: ToolSpec | None) -> Mapping[str, Any]:
-    """The arguments the tool declares (all of them when the tool is unknown): others it never reads."""
-    return args if spec is None else {k: v for k, v in args.items() if k in spec.properties}
-
-
-def evidence_text(workflow_args: Iterable[Mapping[str, Any]], outputs: Iterable[Any]) -> str:
-    """Steps' arguments and executed outputs as one lower-case text, to look for what the request names."""
-    parts = [json.dumps(args, default=str, ensure_ascii=False) for args in workflow_args]
-    parts += [json.dumps(output, default=str, ensure_ascii=False) for output in outputs]
-    return " ".join(parts).lower()
-
-
-def option_mentioned(option: str, evidence: str) -> bool:
-    """Whether an enum option (`nautical_mile`) occurs in `evidence_text`, with `_` or as words."""
-    return option.lower() in evidence or option.lower().replace("_", " ") in evidence
 
 
 @lru_cache(maxsize=1024)

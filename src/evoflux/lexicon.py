@@ -1,0 +1,117 @@
+"""Word helpers shared by every layer: splitting names into words, base names, one spelling of a name,
+singulars and stems, and the word lists (ids, dates, words that are no names or places).
+
+Imports nothing of evoflux, so the catalog, the workflow and the request analysis can all use it.
+"""
+
+from __future__ import annotations
+
+import re
+
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+_DIGITS = re.compile(r"(?<=[A-Za-z])(?=[0-9])|(?<=[0-9])(?=[A-Za-z])")
+_NOT_ALNUM = re.compile(r"[^A-Za-z0-9]+")
+_LETTERS = re.compile(r"[^\W\d_]+")
+# Plural endings, longest first, and what the singular ends with instead; "ss", "us", "is" words are no plurals.
+_PLURAL_ENDINGS = (("sses", "ss"), ("shes", "sh"), ("ches", "ch"), ("xes", "x"), ("s", ""))
+_NOT_PLURAL = ("ss", "us", "is")
+_IRREGULAR = {"feet": "foot"}
+# Tags that tell two arguments about the same thing apart (`city_id_from`, `city_id_to`).
+_TAGS = ("from", "to", "src", "dst", "source", "target")
+
+# Words of a name that say its value is looked up, not chosen: an id, a key, an address.
+ID_WORDS = frozenset({"id", "ids", "key", "address", "isbn", "uuid", "slug", "handle"})
+# Months and weekdays: a request's dates reach tools as dates (`2026-04-01`), not as these words.
+DATE_WORDS = frozenset(
+    {
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+    }
+)
+# Capitalized words that open a question or join its parts: never a name nor a place.
+_QUESTION_WORDS = frozenset(
+    {"i", "a", "an", "the", "and", "what", "which", "who", "when", "where", "how", "is", "are", "can"}
+    | {"could", "please"}
+)
+# Capitalized words that are no names a tool must see (`request.text.salient_terms`).
+NOT_NAMES = _QUESTION_WORDS | DATE_WORDS | {"i'm", "or", "if", "my", "our", "would", "will", "do", "does"}
+# Capitalized words that are no places (`request.text.task_literals`): besides the above, units, time zone
+# names and the verbs of a request.
+NOT_PLACES = (
+    _QUESTION_WORDS
+    | DATE_WORDS
+    | {"celsius", "fahrenheit", "kelvin", "utc", "gmt", "then", "also"}
+    | {"find", "get", "show", "tell", "give", "list", "convert", "compare", "check", "look", "use"}
+    | {"visit", "plan", "book"}
+)
+
+
+def name_words(name: str, *, digits_apart: bool = True, lone_letters: bool = True) -> list[str]:
+    """The lower-case words of a name, split at case changes and at anything but ASCII letters and digits:
+    `cityIdA` -> [city, id, a], `HTTPServer_v2` -> [http, server, v, 2].
+
+    `digits_apart=False` keeps digits with the letters around them (`v2beta` -> [v2beta]);
+    `lone_letters=False` drops single lower-case letters (`city_id_a` -> [city, id], `iPhone` -> [phone]).
+    """
+    spaced = _CAMEL.sub(" ", name)
+    if digits_apart:
+        spaced = _DIGITS.sub(" ", spaced)
+    words = [w for w in _NOT_ALNUM.split(spaced) if w]
+    if not lone_letters:
+        words = [w for w in words if len(w) > 1 or not w.islower()]
+    return [w.lower() for w in words]
+
+
+def base_name(name: str) -> str:
+    """What a name is about: its words without a trailing one-letter or from/to tag (`city_id_a` -> `city_id`)."""
+    found = name_words(name)
+    while len(found) > 1 and (len(found[-1]) == 1 or found[-1] in _TAGS):
+        found.pop()
+    return "_".join(found)
+
+
+def squash(text: str, separator: str = "") -> str:
+    """One spelling of a name whatever its case and separators: `Weather Data`, `weather_data` and
+    `weatherData` -> `weatherdata`; with a `separator` its words stay apart (`_`: `weather_data`)."""
+    return separator.join(name_words(text, digits_apart=False))
+
+
+def singular(word: str) -> str:
+    """The singular of an English plural noun by its ending, in the word's case ("Grinders" -> "Grinder",
+    "batteries" -> "battery", "boxes" -> "box", "feet" -> "foot"). Words of three letters or fewer, words
+    with digits or marks, and words ending in "ss", "us" or "is" ("glass", "bus", "analysis") stay as they
+    are."""
+    lower = word.lower()
+    if lower in _IRREGULAR:
+        return _IRREGULAR[lower]
+    if len(word) <= 3 or not _LETTERS.fullmatch(word) or lower.endswith(_NOT_PLURAL):
+        return word
+    if lower.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    for plural, single in _PLURAL_ENDINGS:
+        if lower.endswith(plural):
+            return word[: len(word) - len(plural)] + single
+    return word
+
+
+def stem(word: str) -> str:
+    """A word without a final "s" when it has more than three letters (`stations` -> `station`, `bus` stays):
+    cruder than `singular`, for telling whether two words are the same."""
+    return word[:-1] if word.endswith("s") and len(word) > 3 else word

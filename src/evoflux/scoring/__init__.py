@@ -1,0 +1,1 @@
+"""Judging candidates the same way for the search and the baselines: `fitness`, `budget`, `candidate`."""
