@@ -1,7 +1,8 @@
 """Made-up quantities: a required number the request does not state and no step returned, though a tool can
 look it up (`weight_kg=2` for "ship the Barista Pro 2" while `get_product` returns `weight_kg`).
 
-Owns telling a stated or returned number from a made-up one; adding the lookup is `lookups.look_up`'s.
+Owns telling a stated or returned number from a made-up one; adding the lookup is
+`lookup_strategies.look_up`'s.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from evoflux.catalog.tools import ToolCatalog, ToolSpec
 from evoflux.repair.arguments import node_and_spec
 from evoflux.repair.context import Fix, RepairContext
 from evoflux.repair.fields import argument_schema, base_name, name_words
-from evoflux.repair.lookups import look_up
+from evoflux.repair.lookup_strategies import LookupState, look_up
 from evoflux.repair.task_text import task_literals
 from evoflux.workflow.edits import VALIDATOR_SERVER, schema_types
 from evoflux.workflow.graph import ToolNode, Workflow
@@ -109,14 +110,23 @@ def look_up_made_up_quantity(
     workflow: Workflow, node_id: str, catalog: ToolCatalog, context: RepairContext
 ) -> Fix | None:
     """A `made_up_quantities` argument is bound to an upstream field of its name, else to a step added to
-    look it up (`lookups.look_up`)."""
+    look it up (`lookup_strategies.look_up`)."""
     found = node_and_spec(workflow, node_id, catalog)
     if found is None:
         return None
     node, spec = found
     others = [output for other, output in context.outputs(workflow).items() if other != node_id]
     for name in made_up_quantities(node, spec, context.task, others, catalog):
-        fix = look_up(workflow, node, spec, (name,), node.args[name], catalog, context)
+        state = LookupState(
+            workflow=workflow,
+            node=node,
+            spec=spec,
+            at=(name,),
+            catalog=catalog,
+            context=context,
+            invented=node.args[name],
+        )
+        fix = look_up(state)
         if fix is not None:
             return fix
     return None
