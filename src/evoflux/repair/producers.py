@@ -2,7 +2,7 @@
 
 `$n3.next_due_date` where n3 listed branches and no step has a `next_due_date`: a call of a tool whose
 output has it (`check_availability`) is added, its inputs filled from the workflow and the task. Paths
-inside the right step are `references`'; which tool gives an id is `lookups`'.
+inside the right step are `references`'; which tool gives an id is `lookup_strategies`'.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from evoflux.catalog.tools import ToolCatalog, ToolSpec
 from evoflux.lexicon import base_name
 from evoflux.repair.context import Fix, RepairContext
 from evoflux.repair.fields import node_fields, readable_nodes
-from evoflux.repair.lookups import filled_inputs, output_path
+from evoflux.repair.lookup_inputs import InputSources, filled_inputs
+from evoflux.repair.lookup_strategies import output_path
 from evoflux.repair.references import path_exists
 from evoflux.workflow.edits import add_step, rewire
 from evoflux.workflow.graph import AnswerNode, PathStep, Ref, ToolNode, Workflow
@@ -90,9 +91,10 @@ def _from_new_step(
         for f in node_fields(workflow, other, catalog, context)
     ):
         return None
+    sources = InputSources(workflow=workflow, node=node, catalog=catalog, context=context)
     for producer in producers:
         path = paths[producer.key]
-        args = filled_inputs(producer, None, None, node, workflow, catalog, context) if path else None
+        args = filled_inputs(producer, sources) if path else None
         if path is not None and args is not None:
             return _added(workflow, node, where, ref, field, producer, args, path)
     return None
