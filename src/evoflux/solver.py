@@ -17,19 +17,21 @@ import anyio
 from evoflux.baselines.best_of_n import best_of_n
 from evoflux.baselines.react import react
 from evoflux.baselines.replan import replan
+from evoflux.baselines.zero_shot import zero_shot
 from evoflux.catalog.config import resolve_servers_config
 from evoflux.catalog.retrieval import ToolRetriever
+from evoflux.catalog.tools import ToolCatalog, ToolSpec
 from evoflux.environment import ToolEnvironment
 from evoflux.execute.outcome import Execution
 from evoflux.llm import ChatClient, ModelConfig, UsageLedger, open_client
-from evoflux.plan.planner import Plan, Planner
 from evoflux.plan.synthesize import synthesize
-from evoflux.scoring.budget import Budget
+from evoflux.scoring.budget import Budget, BudgetMeter
 from evoflux.scoring.candidate import Candidate
 from evoflux.search.loop import Search, SearchSettings
 from evoflux.search.population import lineage
-from evoflux.workflow.check import Issue, check_workflow
+from evoflux.strategy import StrategyResult
 from evoflux.workflow.graph import Workflow
+from evoflux.workflow.issues import Issue
 
 DEFAULT_MODEL = "local"
 _SYNTHESIS_TOKENS = 1_500  # a synthesis prompt with capped evidence, plus its answer
@@ -44,7 +46,12 @@ class Strategy(StrEnum):
     REACT = "react"
 
 
-_BASELINES = {Strategy.REPLAN: replan, Strategy.BEST_OF_N: best_of_n, Strategy.REACT: react}
+_BASELINES = {
+    Strategy.ZERO_SHOT: zero_shot,
+    Strategy.REPLAN: replan,
+    Strategy.BEST_OF_N: best_of_n,
+    Strategy.REACT: react,
+}
 
 
 @dataclass(frozen=True)
@@ -126,95 +133,99 @@ async def solve_with(
     catalog = await env.catalog(servers)
     tools = [scored.tool for scored in ToolRetriever(catalog).rank(task, k=top_k, servers=servers)]
 
-    def finish(
-        workflow: Workflow | None,
-        execution: Execution | None,
-        issues: list[Issue],
-        answer: str,
-        error: str | None = None,
-        search: dict[str, Any] | None = None,
-        tool_calls: int | None = None,
-        unverified: tuple[str, ...] = (),
-    ) -> SolveResult:
-        return SolveResult(
-            task=task,
-            strategy=strategy.value,
-            answer=answer,
-            workflow=workflow,
-            issues=issues,
-            execution=execution,
-            tools_shown=[t.key for t in tools],
-            cost=_cost(client.ledger, calls_before, tool_calls, execution, time.perf_counter() - start),
-            error=error,
-            search=search,
-            unverified=unverified,
-        )
-
     if strategy is Strategy.EVOFLUX:
-        # The answer is written after the search, inside the same budget.
-        whole = budget or Budget()
-        searchable = whole.reserve(
-            model_calls=1, tokens=_SYNTHESIS_TOKENS, seconds=_SYNTHESIS_SECONDS * whole.seconds
+        run = await _evolve(
+            task, tools, catalog, env, client, budget or Budget(), settings, on_candidate, started=start
         )
-        search = Search(
-            task, tools, catalog, env, client, budget=searchable, settings=settings, on_candidate=on_candidate
-        )
-        outcome = await search.run()
-        summary = {
-            "stop": outcome.stop_reason,
-            "spent": outcome.spent,
-            "candidates": len(outcome.candidates),
-            "best_fitness": outcome.history,
-            "model_errors": outcome.model_errors,
-        }
-        best = outcome.best
-        if best is None:
-            why = outcome.model_errors[-1] if outcome.model_errors else "the model wrote no usable workflow"
-            return finish(None, None, [], f"Could not complete: {why}", why, summary)
-        left = max(0.1, whole.seconds - (time.perf_counter() - start))
-        answer = await synthesize(client, task, best.execution, deadline_s=left) if best.execution else None
-        text = (
-            answer.text if answer else "Could not complete: the workflow could not be run within the budget."
-        )
-        summary["lineage"] = [str(e) for e in lineage(outcome.candidates, best)]
-        return finish(
-            best.workflow,
-            best.execution,
-            best.issues,
-            text,
-            None,
-            summary,
-            outcome.spent["tool_calls"],
-            best.shortfalls,
-        )
-
-    if strategy in _BASELINES:
+    else:
         run = await _BASELINES[strategy](
-            task, tools, catalog, env, client, budget=budget or Budget(), seed=seed or 0
+            task,
+            tools,
+            catalog,
+            env,
+            client,
+            budget=budget or Budget(),
+            seed=_seed(strategy, seed),
+            started=start,
         )
-        return finish(
-            run.workflow,
-            run.execution,
-            run.issues,
-            run.answer,
-            run.error,
-            run.summary,
-            run.tool_calls,
-            run.unverified,
-        )
-
-    plan: Plan = await Planner(client).plan(task, tools, seed=seed)
-    if plan.workflow is None:
-        return finish(None, None, [], f"Could not complete: {plan.error}", plan.error)
-    issues = check_workflow(plan.workflow, catalog)
-    execution = await env.execute(plan.workflow)
-    answer = await synthesize(client, task, execution)
-    return finish(plan.workflow, execution, issues, answer.text)
+    return SolveResult(
+        task=task,
+        strategy=strategy.value,
+        answer=run.answer,
+        workflow=run.workflow,
+        issues=run.issues,
+        execution=run.execution,
+        tools_shown=[t.key for t in tools],
+        cost=_cost(client.ledger, calls_before, run.tool_calls, time.perf_counter() - start),
+        error=run.error,
+        search=run.summary or None,
+        unverified=run.unverified,
+    )
 
 
-def _cost(
-    ledger: UsageLedger, first: int, tool_calls: int | None, execution: Execution | None, seconds: float
-) -> Cost:
+def _seed(strategy: Strategy, seed: int | None) -> int | None:
+    """Zero-shot plans with the seed as given (none by default); the other baselines count seeds from 0."""
+    return seed if strategy is Strategy.ZERO_SHOT else seed or 0
+
+
+async def _evolve(
+    task: str,
+    tools: Sequence[ToolSpec],
+    catalog: ToolCatalog,
+    env: ToolEnvironment,
+    client: ChatClient,
+    budget: Budget,
+    settings: SearchSettings | None,
+    on_candidate: Callable[[Candidate], None] | None,
+    *,
+    started: float,
+) -> StrategyResult:
+    """The search, then the answer: both inside `budget`, the answer's share kept out of the search's."""
+    searchable = budget.reserve(
+        model_calls=1, tokens=_SYNTHESIS_TOKENS, seconds=_SYNTHESIS_SECONDS * budget.seconds
+    )
+    search = Search(
+        task,
+        tools,
+        catalog,
+        env,
+        client,
+        budget=searchable,
+        settings=settings,
+        on_candidate=on_candidate,
+        started=started,
+    )
+    outcome = await search.run()
+    summary = {
+        "stop": outcome.stop_reason,
+        "spent": outcome.spent,
+        "candidates": len(outcome.candidates),
+        "best_fitness": outcome.history,
+        "model_errors": outcome.model_errors,
+    }
+    best = outcome.best
+    if best is None:
+        why = outcome.model_errors[-1] if outcome.model_errors else "the model wrote no usable workflow"
+        return StrategyResult(None, None, [], f"Could not complete: {why}", 0, why, summary)
+    if best.execution is None:
+        text = "Could not complete: the workflow could not be run within the budget."
+    else:  # the answer's call gets what is left of the whole budget
+        left = BudgetMeter(budget, client.ledger, started=started).seconds_left()
+        text = (await synthesize(client, task, best.execution, deadline_s=left)).text
+    summary["lineage"] = [str(e) for e in lineage(outcome.candidates, best)]
+    return StrategyResult(
+        best.workflow,
+        best.execution,
+        best.issues,
+        text,
+        outcome.spent["tool_calls"],
+        None,
+        summary,
+        best.shortfalls,
+    )
+
+
+def _cost(ledger: UsageLedger, first: int, tool_calls: int, seconds: float) -> Cost:
     records = ledger.records[first:]
     by_purpose: dict[str, dict[str, int]] = {}
     for record in records:
@@ -228,7 +239,7 @@ def _cost(
         model_calls=len(records),
         prompt_tokens=sum(r.prompt_tokens for r in records),
         completion_tokens=sum(r.completion_tokens for r in records),
-        tool_calls=tool_calls if tool_calls is not None else (execution.tool_calls if execution else 0),
+        tool_calls=tool_calls,
         seconds=seconds,
         by_purpose=by_purpose,
     )

@@ -25,7 +25,7 @@ from typing import Any
 
 import pytest
 
-from evoflux.baselines import BaselineRun, can_plan
+from evoflux.baselines import can_plan
 from evoflux.baselines.react import FINISH, OBSERVATION_CHARS, observation, react_schema
 from evoflux.catalog.config import InProcessServer, ServersConfig
 from evoflux.environment import ToolEnvironment
@@ -42,6 +42,7 @@ from evoflux.llm import (
 from evoflux.scoring.budget import Budget, BudgetMeter
 from evoflux.servers import BUNDLED_SERVERS
 from evoflux.solver import SolveResult, Strategy, solve_with
+from evoflux.strategy import StrategyResult
 
 CASSETTE = Path(__file__).resolve().parents[1] / "cassettes" / "baselines_local_qwen1p5b.jsonl"
 RECORD = os.environ.get("EVOFLUX_RECORD_CASSETTES") == "1"
@@ -330,4 +331,4 @@ def test_plans_leave_one_call_for_the_answer_but_a_one_call_budget_still_plans(
 
 def test_baseline_strategies_are_strategies() -> None:
     assert {Strategy(s) for s in ("replan", "best-of-n", "react")} <= set(Strategy)
-    assert BaselineRun(None, None, [], "x", 0).summary == {}
+    assert StrategyResult(None, None, [], "x", 0).summary == {}

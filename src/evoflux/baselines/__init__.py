@@ -1,42 +1,27 @@
-"""Fair baselines for the search: re-plan with error feedback, best of N plans, and a ReAct loop.
+"""Fair baselines for the search: re-plan with error feedback, best of N plans, a ReAct loop, and zero-shot.
 
-Each runs under the search's `Budget`, counts every model and tool call, and picks with the judge-free `score`.
+Each runs on the shared `StrategyLoop` under the search's `Budget`, counts every model and tool call, and picks
+with the judge-free `score`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from evoflux.catalog.tools import ToolCatalog, ToolSpec
 from evoflux.environment import ToolEnvironment
-from evoflux.execute.outcome import Execution
-from evoflux.llm import ChatClient, LLMError
+from evoflux.llm import ChatClient
 from evoflux.plan.planner import Plan, Planner
-from evoflux.plan.synthesize import synthesize
-from evoflux.scoring.budget import BudgetMeter
+from evoflux.scoring.budget import Budget, BudgetMeter
 from evoflux.scoring.candidate import Candidate, assessed
-from evoflux.workflow.check import Issue, check_workflow
+from evoflux.strategy import StopReason, StrategyLoop, StrategyResult
+from evoflux.workflow.check import check_workflow
 from evoflux.workflow.graph import Workflow
 
 # Rough token costs, as in the search: one planning call, and the answer written at the end.
 PLAN_TOKENS = 1_600
 SYNTHESIS_TOKENS = 1_500
-
-
-@dataclass(frozen=True)
-class BaselineRun:
-    """What a baseline hands to `solve_with`: the chosen workflow, its run, the answer and the tool calls spent."""
-
-    workflow: Workflow | None
-    execution: Execution | None
-    issues: list[Issue]
-    answer: str
-    tool_calls: int
-    error: str | None = None
-    summary: dict[str, Any] = field(default_factory=dict)
-    unverified: tuple[str, ...] = ()  # the chosen workflow's shortfalls against the request
 
 
 def can_plan(meter: BudgetMeter) -> bool:
@@ -48,86 +33,92 @@ def can_plan(meter: BudgetMeter) -> bool:
     )
 
 
-async def plan_once(
-    planner: Planner,
-    task: str,
-    tools: Sequence[ToolSpec],
-    meter: BudgetMeter,
-    *,
-    temperature: float,
-    seed: int,
-    feedback: str | None = None,
-) -> Plan | None:
-    """One planning call inside the time budget; None when the call failed (it is still in the ledger)."""
-    try:
-        return await planner.plan(
-            task,
-            tools,
-            temperature=temperature,
-            seed=seed,
-            feedback=feedback,
-            deadline_s=meter.seconds_left(),
+class Baseline(StrategyLoop):
+    """A planning baseline's run: plans `tools` of `catalog`, runs them in `env`, keeps every attempt."""
+
+    def __init__(
+        self,
+        task: str,
+        tools: Sequence[ToolSpec],
+        catalog: ToolCatalog,
+        env: ToolEnvironment,
+        client: ChatClient,
+        budget: Budget,
+        *,
+        seed: int,
+        started: float | None = None,
+    ):
+        super().__init__(task, client, budget, started=started)
+        self.tools = list(tools)
+        self.catalog = catalog
+        self.env = env
+        self.seed = seed
+        self.planner = Planner(client)
+        self.attempts: list[Candidate] = []
+        self.error = "the budget allowed no plan"  # why nothing was planned, if nothing is
+
+    async def plan(self, *, temperature: float, seed: int, feedback: str | None = None) -> Plan | None:
+        """One planning call inside the time budget; None when the call failed (it is still in the ledger)."""
+        plan = await self.ask(
+            lambda deadline_s: self.planner.plan(
+                self.task,
+                self.tools,
+                temperature=temperature,
+                seed=seed,
+                feedback=feedback,
+                deadline_s=deadline_s,
+            )
         )
-    except LLMError as exc:
-        if exc.setup:
-            raise
-        return None
+        if plan is None:
+            self.error = "the model call failed"
+        elif plan.workflow is None:
+            self.error = plan.error or "no plan"
+        return plan
 
+    async def attempt(self, workflow: Workflow, origin: str) -> Candidate:
+        """Check, run (when the tool-call budget has room) and score one planned workflow; keep it."""
+        meter = self.meter
+        issues = check_workflow(workflow, self.catalog)
+        execution = None
+        if meter.can_execute(len(workflow.tool_nodes)):
+            execution = await self.env.execute(workflow)
+            meter.tool_calls += execution.tool_calls
+        meter.iterations += 1
+        candidate = assessed(
+            f"a{meter.iterations}",
+            workflow,
+            issues,
+            execution,
+            self.task,
+            self.tools,
+            origin=origin,
+            iteration=meter.iterations,
+        )
+        self.attempts.append(candidate)
+        return candidate
 
-async def attempt(
-    task: str,
-    workflow: Workflow,
-    shown: Sequence[ToolSpec],
-    catalog: ToolCatalog,
-    env: ToolEnvironment,
-    meter: BudgetMeter,
-    origin: str,
-) -> Candidate:
-    """Check, run (when the tool-call budget has room) and score one planned workflow made of `shown` tools."""
-    issues = check_workflow(workflow, catalog)
-    execution = None
-    if meter.can_execute(len(workflow.tool_nodes)):
-        execution = await env.execute(workflow)
-        meter.tool_calls += execution.tool_calls
-    meter.iterations += 1
-    return assessed(
-        f"a{meter.iterations}",
-        workflow,
-        issues,
-        execution,
-        task,
-        shown,
-        origin=origin,
-        iteration=meter.iterations,
-    )
-
-
-async def conclude(
-    client: ChatClient,
-    task: str,
-    attempts: Sequence[Candidate],
-    meter: BudgetMeter,
-    stop: str,
-    error: str,
-    extra: dict[str, Any] | None = None,
-) -> BaselineRun:
-    """The best attempt by fitness, answered by the synthesizer when a model call is left (else its template)."""
-    best = max(attempts, key=lambda c: c.fitness, default=None)
-    summary = {
-        "stop": "solved" if best is not None and best.fitness.complete else stop,
-        "spent": meter.spent(),
-        "attempts": [{"id": c.id, "origin": c.origin, "fitness": c.fitness.value} for c in attempts],
-        **(extra or {}),
-    }
-    if best is None:
-        return BaselineRun(None, None, [], f"Could not complete: {error}", meter.tool_calls, error, summary)
-    summary["best"] = best.id
-    if best.execution is None:
-        text = "Could not complete: the workflow could not be run within the budget."
-    elif meter.can_call_model(SYNTHESIS_TOKENS):
-        text = (await synthesize(client, task, best.execution, deadline_s=meter.seconds_left())).text
-    else:
-        text = best.execution.answer or "Could not complete: no model call was left to write the answer."
-    return BaselineRun(
-        best.workflow, best.execution, best.issues, text, meter.tool_calls, None, summary, best.shortfalls
-    )
+    async def conclude(self, stop: str, extra: dict[str, Any] | None = None) -> StrategyResult:
+        """The best attempt by fitness, answered by the synthesizer when a model call is left (else its template)."""
+        meter = self.meter
+        best = max(self.attempts, key=lambda c: c.fitness, default=None)
+        summary = {
+            "stop": StopReason.SOLVED if best is not None and best.fitness.complete else stop,
+            "spent": meter.spent(),
+            "attempts": [{"id": c.id, "origin": c.origin, "fitness": c.fitness.value} for c in self.attempts],
+            **(extra or {}),
+        }
+        if best is None:
+            error = self.error
+            return StrategyResult(
+                None, None, [], f"Could not complete: {error}", meter.tool_calls, error, summary
+            )
+        summary["best"] = best.id
+        if best.execution is None:
+            text = "Could not complete: the workflow could not be run within the budget."
+        elif meter.can_call_model(SYNTHESIS_TOKENS):
+            text = await self.answer(best.execution)
+        else:
+            text = best.execution.answer or "Could not complete: no model call was left to write the answer."
+        return StrategyResult(
+            best.workflow, best.execution, best.issues, text, meter.tool_calls, None, summary, best.shortfalls
+        )

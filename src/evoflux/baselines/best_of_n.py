@@ -6,16 +6,36 @@ The first plan is greedy (temperature 0), the others sampled at 0.7 with distinc
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-from evoflux.baselines import BaselineRun, attempt, can_plan, conclude, plan_once
+from evoflux.baselines import Baseline, can_plan
 from evoflux.catalog.tools import ToolCatalog, ToolSpec
 from evoflux.environment import ToolEnvironment
 from evoflux.llm import ChatClient
-from evoflux.plan.planner import Planner
-from evoflux.scoring.budget import Budget, BudgetMeter
-from evoflux.scoring.candidate import Candidate
+from evoflux.scoring.budget import Budget
+from evoflux.strategy import StopReason, StrategyResult
 
 SAMPLE_TEMPERATURE = 0.7
+
+
+class BestOfN(Baseline):
+    """Each step plans with the next seed and runs the plan."""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.seeds: list[int] = []
+
+    async def step(self) -> str | None:
+        if not can_plan(self.meter):
+            return StopReason.BUDGET
+        self.seeds.append(self.seed + len(self.seeds))
+        temperature = 0.0 if len(self.seeds) == 1 else SAMPLE_TEMPERATURE
+        plan = await self.plan(temperature=temperature, seed=self.seeds[-1])
+        if plan is None:
+            return StopReason.MODEL_ERROR
+        if plan.workflow is not None:
+            await self.attempt(plan.workflow, f"plan seed {self.seeds[-1]}")
+        return None
 
 
 async def best_of_n(
@@ -27,24 +47,9 @@ async def best_of_n(
     *,
     budget: Budget,
     seed: int = 0,
-) -> BaselineRun:
+    started: float | None = None,
+) -> StrategyResult:
     """Plan `seed`, `seed + 1`, ... while the budget allows, run every readable plan, keep the best by fitness."""
-    meter = BudgetMeter(budget, client.ledger)
-    planner = Planner(client)
-    attempts: list[Candidate] = []
-    seeds: list[int] = []
-    error, stop = "the budget allowed no plan", "budget"
-    while can_plan(meter):
-        seeds.append(seed + len(seeds))
-        temperature = 0.0 if len(seeds) == 1 else SAMPLE_TEMPERATURE
-        plan = await plan_once(planner, task, tools, meter, temperature=temperature, seed=seeds[-1])
-        if plan is None:
-            error, stop = "the model call failed", "model error"
-            break
-        if plan.workflow is None:
-            error = plan.error or "no plan"
-            continue
-        attempts.append(
-            await attempt(task, plan.workflow, tools, catalog, env, meter, f"plan seed {seeds[-1]}")
-        )
-    return await conclude(client, task, attempts, meter, stop, error, {"seeds": seeds})
+    run = BestOfN(task, tools, catalog, env, client, budget, seed=seed, started=started)
+    stop = await run.loop()
+    return await run.conclude(stop, {"seeds": run.seeds})

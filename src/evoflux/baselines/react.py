@@ -9,13 +9,13 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from evoflux.baselines import BaselineRun
 from evoflux.catalog.tools import ToolCatalog, ToolSpec
 from evoflux.environment import ToolEnvironment
 from evoflux.execute.outcome import Execution, NodeOutcome, NodeStatus
-from evoflux.llm import ChatClient, LLMError, Purpose
+from evoflux.llm import ChatClient, Purpose
 from evoflux.plan.toolcards import tool_cards
-from evoflux.scoring.budget import Budget, BudgetMeter
+from evoflux.scoring.budget import Budget
+from evoflux.strategy import StopReason, StrategyLoop, StrategyResult
 from evoflux.workflow.check import check_workflow
 from evoflux.workflow.graph import AnswerNode, Node, Template, ToolNode, Workflow
 
@@ -74,6 +74,99 @@ def observation(outcome: NodeOutcome) -> str:
     return text if len(text) <= OBSERVATION_CHARS else text[: OBSERVATION_CHARS - 1] + "…"
 
 
+class React(StrategyLoop):
+    """Each step is one model turn: a tool call run and observed, or the answer."""
+
+    def __init__(
+        self,
+        task: str,
+        tools: Sequence[ToolSpec],
+        env: ToolEnvironment,
+        client: ChatClient,
+        budget: Budget,
+        *,
+        seed: int,
+        started: float | None = None,
+    ):
+        super().__init__(task, client, budget, started=started)
+        self.tools = list(tools)
+        self.env = env
+        self.seed = seed
+        self.messages = react_messages(task, tools)
+        self.nodes: list[Node] = []
+        self.outcomes: dict[str, NodeOutcome] = {}
+        self.wall = 0.0
+        self.finished_with: str | None = None  # the model's answer, once it finishes
+
+    async def step(self) -> str | None:
+        meter, budget = self.meter, self.meter.budget
+        if not meter.can_call_model(_TURN_TOKENS):
+            return StopReason.BUDGET
+        final = (
+            meter.model_calls + 1 >= budget.model_calls
+            or not meter.can_execute(1)
+            or not meter.can_call_model(2 * _TURN_TOKENS)
+        )
+        reply = await self.ask(
+            lambda deadline_s: self.client.complete_json(
+                self.messages,
+                react_schema(self.tools, final=final),
+                purpose=Purpose.REACT,
+                max_tokens=_MAX_TOKENS,
+                seed=self.seed,
+                deadline_s=deadline_s,
+            )
+        )
+        if reply is None:
+            return StopReason.MODEL_ERROR
+        self.messages.append({"role": "assistant", "content": reply.text})
+        if not isinstance(reply.value, dict):
+            why = reply.failure.detail if reply.failure else "empty reply"
+            self.messages.append(
+                {"role": "user", "content": f"observation: your reply was not valid JSON ({why})"}
+            )
+            return None
+        action = reply.value["action"]
+        if action["tool"] == FINISH:
+            answer = str(reply.value.get("answer") or "").strip()
+            self.finished_with = answer or "(the model finished without an answer)"
+            return StopReason.FINISHED
+        server, tool = action["tool"].split(":", 1)
+        nodes = self.nodes
+        node = ToolNode(
+            f"n{len(nodes) + 1}", server, tool, dict(action["args"]), after=(nodes[-1].id,) if nodes else ()
+        )
+        run = await self.env.execute(Workflow((node,), self.task))
+        meter.tool_calls += run.tool_calls
+        self.wall += run.wall_seconds
+        nodes.append(node)
+        self.outcomes[node.id] = run.outcomes[node.id]
+        self.messages.append(
+            {"role": "user", "content": f"observation: {observation(self.outcomes[node.id])}"}
+        )
+        return None
+
+    def result(self, stop: str, catalog: ToolCatalog) -> StrategyResult:
+        """The calls that ran as a linear workflow, ending in the model's answer when it gave one."""
+        meter, nodes, outcomes = self.meter, self.nodes, self.outcomes
+        summary = {"stop": stop, "spent": meter.spent(), "turns": meter.model_calls}
+        if self.finished_with is not None:
+            nodes.append(
+                AnswerNode("answer", Template((self.finished_with,)), after=(nodes[-1].id,) if nodes else ())
+            )
+            outcomes["answer"] = NodeOutcome("answer", NodeStatus.OK, output=self.finished_with)
+        text = self.finished_with or "Could not complete: the budget ended before the model gave an answer."
+        if not nodes:
+            return StrategyResult(None, None, [], text, meter.tool_calls, stop, summary)
+        workflow = Workflow(tuple(nodes), self.task)
+        execution = None
+        if any(isinstance(n, ToolNode) for n in nodes):
+            execution = Execution(workflow, outcomes, self.wall, meter.tool_calls)
+        return StrategyResult(
+            workflow, execution, check_workflow(workflow, catalog), text, meter.tool_calls, None, summary
+        )
+
+
 async def react(
     task: str,
     tools: Sequence[ToolSpec],
@@ -83,68 +176,8 @@ async def react(
     *,
     budget: Budget,
     seed: int = 0,
-) -> BaselineRun:
+    started: float | None = None,
+) -> StrategyResult:
     """Turns at temperature 0 until the model finishes; the last turn the budget allows must finish."""
-    meter = BudgetMeter(budget, client.ledger)
-    messages = react_messages(task, tools)
-    nodes: list[Node] = []
-    outcomes: dict[str, NodeOutcome] = {}
-    wall = 0.0
-    answer: str | None = None
-    stop = "budget"
-    while meter.can_call_model(_TURN_TOKENS):
-        final = (
-            meter.model_calls + 1 >= budget.model_calls
-            or not meter.can_execute(1)
-            or not meter.can_call_model(2 * _TURN_TOKENS)
-        )
-        try:
-            reply = await client.complete_json(
-                messages,
-                react_schema(tools, final=final),
-                purpose=Purpose.REACT,
-                max_tokens=_MAX_TOKENS,
-                seed=seed,
-                deadline_s=meter.seconds_left(),
-            )
-        except LLMError as exc:
-            if exc.setup:
-                raise
-            stop = "model error"
-            break
-        messages.append({"role": "assistant", "content": reply.text})
-        if not isinstance(reply.value, dict):
-            why = reply.failure.detail if reply.failure else "empty reply"
-            messages.append(
-                {"role": "user", "content": f"observation: your reply was not valid JSON ({why})"}
-            )
-            continue
-        action = reply.value["action"]
-        if action["tool"] == FINISH:
-            answer = str(reply.value.get("answer") or "").strip() or "(the model finished without an answer)"
-            stop = "finished"
-            break
-        server, tool = action["tool"].split(":", 1)
-        node = ToolNode(
-            f"n{len(nodes) + 1}", server, tool, dict(action["args"]), after=(nodes[-1].id,) if nodes else ()
-        )
-        run = await env.execute(Workflow((node,), task))
-        meter.tool_calls += run.tool_calls
-        wall += run.wall_seconds
-        nodes.append(node)
-        outcomes[node.id] = run.outcomes[node.id]
-        messages.append({"role": "user", "content": f"observation: {observation(outcomes[node.id])}"})
-    summary = {"stop": stop, "spent": meter.spent(), "turns": meter.model_calls}
-    if answer is not None:
-        nodes.append(AnswerNode("answer", Template((answer,)), after=(nodes[-1].id,) if nodes else ()))
-        outcomes["answer"] = NodeOutcome("answer", NodeStatus.OK, output=answer)
-    text = answer or "Could not complete: the budget ended before the model gave an answer."
-    if not nodes:
-        return BaselineRun(None, None, [], text, meter.tool_calls, stop, summary)
-    workflow = Workflow(tuple(nodes), task)
-    execution = None
-    if any(isinstance(n, ToolNode) for n in nodes):
-        execution = Execution(workflow, outcomes, wall, meter.tool_calls)
-    return BaselineRun(
-        workflow, execution, check_workflow(workflow, catalog), text, meter.tool_calls, None, summary
-    )
+    run = React(task, tools, env, client, budget, seed=seed, started=started)
+    return run.result(await run.loop(), catalog)

@@ -7,14 +7,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from typing import Any
 
-from evoflux.baselines import BaselineRun, attempt, can_plan, conclude, plan_once
+from evoflux.baselines import Baseline, can_plan
 from evoflux.catalog.tools import ToolCatalog, ToolSpec
 from evoflux.environment import ToolEnvironment
 from evoflux.llm import ChatClient
-from evoflux.plan.planner import Planner
-from evoflux.scoring.budget import Budget, BudgetMeter
+from evoflux.scoring.budget import Budget
 from evoflux.scoring.candidate import Candidate
+from evoflux.strategy import StopReason, StrategyResult
 from evoflux.workflow.graph import value_to_json
 
 
@@ -46,6 +47,26 @@ def _why_incomplete(last: Candidate) -> list[str]:
     return found
 
 
+class Replan(Baseline):
+    """Each step plans at temperature 0, told what went wrong with the last attempt, and runs the plan."""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.note: str | None = None  # the feedback for the next plan
+
+    async def step(self) -> str | None:
+        if not can_plan(self.meter) or any(c.fitness.complete for c in self.attempts):
+            return StopReason.BUDGET  # a complete attempt's stop is told as "solved" by `conclude`
+        plan = await self.plan(temperature=0.0, seed=self.seed, feedback=self.note)
+        if plan is None:
+            return StopReason.MODEL_ERROR
+        if plan.workflow is None:
+            self.note = feedback(None, self.error)
+        else:
+            self.note = feedback(await self.attempt(plan.workflow, "replan" if self.note else "plan"))
+        return None
+
+
 async def replan(
     task: str,
     tools: Sequence[ToolSpec],
@@ -55,24 +76,8 @@ async def replan(
     *,
     budget: Budget,
     seed: int = 0,
-) -> BaselineRun:
+    started: float | None = None,
+) -> StrategyResult:
     """Plan at temperature 0 until an attempt is complete or the budget (less the answer's call) runs out."""
-    meter = BudgetMeter(budget, client.ledger)
-    planner = Planner(client)
-    attempts: list[Candidate] = []
-    note: str | None = None
-    error, stop = "the budget allowed no plan", "budget"
-    while can_plan(meter) and not any(c.fitness.complete for c in attempts):
-        plan = await plan_once(planner, task, tools, meter, temperature=0.0, seed=seed, feedback=note)
-        if plan is None:
-            error, stop = "the model call failed", "model error"
-            break
-        if plan.workflow is None:
-            error = plan.error or "no plan"
-            note = feedback(None, error)
-            continue
-        attempts.append(
-            await attempt(task, plan.workflow, tools, catalog, env, meter, "replan" if note else "plan")
-        )
-        note = feedback(attempts[-1])
-    return await conclude(client, task, attempts, meter, stop, error)
+    run = Replan(task, tools, catalog, env, client, budget, seed=seed, started=started)
+    return await run.conclude(await run.loop())

@@ -14,15 +14,16 @@ import anyio
 
 from evoflux.catalog.tools import ToolCatalog, ToolSpec
 from evoflux.environment import ToolEnvironment
-from evoflux.llm import ChatClient, LLMError
+from evoflux.llm import ChatClient
 from evoflux.plan.edits import EditProposer
 from evoflux.plan.planner import Planner
 from evoflux.repair import repair_workflow
-from evoflux.scoring.budget import Budget, BudgetMeter
+from evoflux.scoring.budget import Budget
 from evoflux.scoring.candidate import Candidate, assessed
 from evoflux.search.intensity import AdaptiveIntensity
 from evoflux.search.operators import apply_proposed, explore
 from evoflux.search.population import distance, prune, signature, tournament
+from evoflux.strategy import StopReason, StrategyLoop
 from evoflux.workflow.check import check_workflow
 from evoflux.workflow.edits import Edit
 from evoflux.workflow.graph import Workflow
@@ -60,7 +61,7 @@ class SearchOutcome:
     model_errors: list[str] = field(default_factory=list)
 
 
-class Search:
+class Search(StrategyLoop):
     """One task's search over workflows made of `tools`, run in `env`, planned and edited by `client`."""
 
     def __init__(
@@ -75,14 +76,15 @@ class Search:
         settings: SearchSettings | None = None,
         on_candidate: Callable[[Candidate], None] | None = None,
         initial: Sequence[Workflow] = (),
+        started: float | None = None,
     ):
-        """`initial` workflows (e.g. a user's file) join the first population next to the planner's."""
-        self.task = task
+        """`initial` workflows (e.g. a user's file) join the first population next to the planner's; the budget's
+        clock runs from `started` (default: now)."""
+        super().__init__(task, client, budget or Budget(), started=started)
         self.tools = list(tools)
         self.catalog = catalog
         self.env = env
         self.settings = settings or SearchSettings()
-        self.meter = BudgetMeter(budget or Budget(), client.ledger)
         self.planner = Planner(client)
         self.proposer = EditProposer(client)
         self.intensity = AdaptiveIntensity(enabled=self.settings.adaptive)
@@ -91,7 +93,8 @@ class Search:
         self.candidates: list[Candidate] = []
         self._seen: set[str] = set()
         self._given = list(initial)
-        self.model_errors: list[str] = []  # failed model calls, in order; the ledger counts them too
+        self.population: list[Candidate] = []
+        self.history: list[float] = []
 
     # ------------------------------------------------------------ evaluation
 
@@ -158,21 +161,17 @@ class Search:
     async def _plan(self, temperature: float, seed: int, feedback: str | None = None) -> Workflow | None:
         if not self.meter.can_call_model(_PLAN_TOKENS):
             return None
-        try:
-            plan = await self.planner.plan(
+        plan = await self.ask(
+            lambda deadline_s: self.planner.plan(
                 self.task,
                 self.tools,
                 temperature=temperature,
                 seed=seed,
                 feedback=feedback,
-                deadline_s=self.meter.seconds_left(),
+                deadline_s=deadline_s,
             )
-        except LLMError as exc:
-            if exc.setup:
-                raise
-            self.model_errors.append(str(exc).splitlines()[0])  # the search goes on with what it has
-            return None
-        return plan.workflow
+        )
+        return plan.workflow if plan is not None else None  # after a failed call the search goes on
 
     async def _initial(self) -> list[Candidate]:
         planned: list[tuple[Workflow, str]] = [(workflow, "given") for workflow in self._given]
@@ -204,21 +203,15 @@ class Search:
                 return explored[0], "explore", parent, (explored[1],)
         if not can_edit:
             return None
-        try:
-            proposed, _ = await self.proposer.propose(
-                self.task,
-                self.tools,
-                parent.workflow,
-                parent.problems(),
-                seed=self.rng.randrange(1 << 30),
-                deadline_s=self.meter.seconds_left(),
+        seed = self.rng.randrange(1 << 30)
+        proposal = await self.ask(
+            lambda deadline_s: self.proposer.propose(
+                self.task, self.tools, parent.workflow, parent.problems(), seed=seed, deadline_s=deadline_s
             )
-        except LLMError as exc:
-            if exc.setup:
-                raise
-            self.model_errors.append(str(exc).splitlines()[0])
+        )
+        if proposal is None:
             return None
-        edited, applied = apply_proposed(parent.workflow, proposed, self.catalog)
+        edited, applied = apply_proposed(parent.workflow, proposal[0], self.catalog)
         if not applied:
             return None
         repaired, repairs = self._repaired(edited)
@@ -239,51 +232,58 @@ class Search:
     # ------------------------------------------------------------ the loop
 
     async def run(self) -> SearchOutcome:
-        population = prune(await self._initial(), self.settings.population, diversity=self.settings.diversity)
-        history = [population[0].fitness.value] if population else []
-        while population and not population[0].fitness.complete:
-            if not self.meter.can_iterate():
-                break
-            self.meter.iterations += 1
-            before = population[0].fitness.value
-            children = []
-            # The best always has a child (elitism); the other parent is drawn by tournament.
-            parents = [population[0], *(tournament(population, self.rng) for _ in population[1:2])]
-            for parent in parents:
-                made = await self._child(parent)
-                if made is not None:
-                    children.append(made)
-            if self.settings.redesign and self.intensity.stalled >= self.settings.stall_for_redesign:
-                fresh = await self._plan(
-                    self.settings.temperature, self.rng.randrange(1 << 30), self._feedback(population)
-                )
-                if fresh is not None:
-                    children.append((fresh, "redesign", None, ()))
-                    self.intensity.stalled = 0
-            evaluated = await self._evaluate_all(children)
-            population = prune(
-                population + [c for c in evaluated if self._accept(c, population)],
-                self.settings.population,
-                diversity=self.settings.diversity,
-            )
-            self.intensity.observe(before, population[0].fitness.value)
-            history.append(population[0].fitness.value)
-            # Without model calls or tokens left, rule repairs and exploration still cost nothing but time.
-            if self.meter.tool_calls >= self.meter.budget.tool_calls or not (children or self._can_edit()):
-                break
-        reason = (
-            "solved"
-            if population and population[0].fitness.complete
-            else (self.meter.exhausted() or "stalled")
+        self.population = prune(
+            await self._initial(), self.settings.population, diversity=self.settings.diversity
         )
+        self.history = [self.population[0].fitness.value] if self.population else []
+        stop = await self.loop()
         return SearchOutcome(
-            best=population[0] if population else None,
+            best=self.population[0] if self.population else None,
             candidates=self.candidates,
-            stop_reason=reason,
+            stop_reason=stop,
             spent=self.meter.spent(),
-            history=history,
+            history=self.history,
             model_errors=self.model_errors,
         )
+
+    async def step(self) -> str | None:
+        """One iteration: a child of the best and of a tournament's pick, a redesign when stalled, then pruning."""
+        population = self.population
+        if not population or population[0].fitness.complete or not self.meter.can_iterate():
+            return self._stop_reason()
+        self.meter.iterations += 1
+        before = population[0].fitness.value
+        children = []
+        # The best always has a child (elitism); the other parent is drawn by tournament.
+        parents = [population[0], *(tournament(population, self.rng) for _ in population[1:2])]
+        for parent in parents:
+            made = await self._child(parent)
+            if made is not None:
+                children.append(made)
+        if self.settings.redesign and self.intensity.stalled >= self.settings.stall_for_redesign:
+            fresh = await self._plan(
+                self.settings.temperature, self.rng.randrange(1 << 30), self._feedback(population)
+            )
+            if fresh is not None:
+                children.append((fresh, "redesign", None, ()))
+                self.intensity.stalled = 0
+        evaluated = await self._evaluate_all(children)
+        self.population = prune(
+            population + [c for c in evaluated if self._accept(c, population)],
+            self.settings.population,
+            diversity=self.settings.diversity,
+        )
+        self.intensity.observe(before, self.population[0].fitness.value)
+        self.history.append(self.population[0].fitness.value)
+        # Without model calls or tokens left, rule repairs and exploration still cost nothing but time.
+        if self.meter.tool_calls >= self.meter.budget.tool_calls or not (children or self._can_edit()):
+            return self._stop_reason()
+        return None
+
+    def _stop_reason(self) -> str:
+        if self.population and self.population[0].fitness.complete:
+            return StopReason.SOLVED
+        return self.meter.exhausted() or StopReason.STALLED
 
     def _accept(self, child: Candidate, population: Sequence[Candidate]) -> bool:
         """Keep a child that is no worse than its parent, or (with diversity on) unlike everyone kept."""

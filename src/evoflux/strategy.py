@@ -1,0 +1,95 @@
+"""The loop every strategy shares: one budget meter, model calls held to its deadline, stop reasons, one result.
+
+The search, the baselines and zero-shot each supply only their `step`; what a model call may take, what a failed
+call does and what `solve_with` gets back are written here once.
+"""
+
+from __future__ import annotations
+
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from evoflux.execute.outcome import Execution
+from evoflux.llm import ChatClient, LLMError
+from evoflux.plan.synthesize import synthesize
+from evoflux.scoring.budget import Budget, BudgetMeter
+from evoflux.workflow.graph import Workflow
+from evoflux.workflow.issues import Issue
+
+T = TypeVar("T")
+
+DEADLINE_MARGIN_S = 2.0
+"""How far past `Budget.seconds` a solve may end. The budget's clock starts with the solve (server start and tool
+retrieval included), and every model call is cancelled when the budget ends; what runs after that is the work
+between calls (checks, repair rules, scoring) and a cancelled call's last 0.1 s. A workflow run started inside
+the budget is held by the tool-call budget and each tool call's own timeout, not by this margin."""
+
+
+class StopReason(StrEnum):
+    """Why a strategy's loop ended (the search also stops on the meter's exhausted limit, by name)."""
+
+    SOLVED = "solved"
+    BUDGET = "budget"
+    MODEL_ERROR = "model error"
+    FINISHED = "finished"
+    STALLED = "stalled"
+
+
+@dataclass(frozen=True)
+class StrategyResult:
+    """What a strategy hands to `solve_with`: the chosen workflow, its run, the answer and the tool calls spent."""
+
+    workflow: Workflow | None
+    execution: Execution | None
+    issues: list[Issue]
+    answer: str
+    tool_calls: int
+    error: str | None = None
+    summary: dict[str, Any] = field(default_factory=dict)
+    unverified: tuple[str, ...] = ()  # the chosen workflow's shortfalls against the request
+
+
+class StrategyLoop(ABC):
+    """One task's run of a strategy under `budget`, whose clock started at `started` (`time.perf_counter()`).
+
+    Every model call goes through `ask`, so each gets the seconds left as its deadline; `loop` calls `step`
+    until it names why to stop.
+    """
+
+    def __init__(self, task: str, client: ChatClient, budget: Budget, *, started: float | None = None):
+        self.task = task
+        self.client = client
+        self.meter = BudgetMeter(
+            budget, client.ledger, started=time.perf_counter() if started is None else started
+        )
+        self.model_errors: list[str] = []  # failed model calls, in order; the ledger counts them too
+
+    async def ask(self, call: Callable[[float], Awaitable[T]]) -> T | None:
+        """`call(deadline_s)` with the seconds left; a setup error raises, any other is spent and gives None."""
+        try:
+            return await call(self.meter.seconds_left())
+        except LLMError as exc:
+            if exc.setup:
+                raise
+            self.model_errors.append(str(exc).splitlines()[0])
+            return None
+
+    async def answer(self, execution: Execution) -> str:
+        """The synthesizer's answer from `execution`, written in the time left (else the filled template)."""
+        return (
+            await synthesize(self.client, self.task, execution, deadline_s=self.meter.seconds_left())
+        ).text
+
+    async def loop(self) -> str:
+        """Run `step` until it returns a stop reason."""
+        while (stop := await self.step()) is None:
+            pass
+        return stop
+
+    @abstractmethod
+    async def step(self) -> str | None:
+        """One step of the strategy; a stop reason ends the loop."""
