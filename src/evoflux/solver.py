@@ -21,7 +21,7 @@ from evoflux.catalog.config import resolve_servers_config
 from evoflux.catalog.retrieval import ToolRetriever
 from evoflux.environment import ToolEnvironment
 from evoflux.execute.outcome import Execution
-from evoflux.llm import ChatClient, ModelConfig, UsageLedger, open_client
+from evoflux.llm import ChatModel, ModelConfig, UsageLedger, open_client
 from evoflux.plan.planner import Plan, Planner
 from evoflux.plan.synthesize import synthesize
 from evoflux.search.budget import Budget
@@ -105,7 +105,7 @@ class SolveResult:
 async def solve_with(
     task: str,
     env: ToolEnvironment,
-    client: ChatClient,
+    client: ChatModel,
     *,
     strategy: Strategy | str = Strategy.EVOFLUX,
     top_k: int = 8,

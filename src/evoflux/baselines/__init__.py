@@ -12,7 +12,7 @@ from typing import Any
 from evoflux.catalog.tools import ToolCatalog, ToolSpec
 from evoflux.environment import ToolEnvironment
 from evoflux.execute.outcome import Execution
-from evoflux.llm import ChatClient, LLMError
+from evoflux.llm import ChatModel, LLMError
 from evoflux.plan.planner import Plan, Planner
 from evoflux.plan.synthesize import synthesize
 from evoflux.search.budget import BudgetMeter
@@ -103,7 +103,7 @@ async def attempt(
 
 
 async def conclude(
-    client: ChatClient,
+    client: ChatModel,
     task: str,
     attempts: Sequence[Candidate],
     meter: BudgetMeter,

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from evoflux.baselines import BaselineRun, attempt, can_plan, conclude, plan_once
 from evoflux.catalog.tools import ToolCatalog, ToolSpec
 from evoflux.environment import ToolEnvironment
-from evoflux.llm import ChatClient
+from evoflux.llm import ChatModel
 from evoflux.plan.planner import Planner
 from evoflux.search.budget import Budget, BudgetMeter
 from evoflux.search.population import Candidate
@@ -23,7 +23,7 @@ async def best_of_n(
     tools: Sequence[ToolSpec],
     catalog: ToolCatalog,
     env: ToolEnvironment,
-    client: ChatClient,
+    client: ChatModel,
     *,
     budget: Budget,
     seed: int = 0,

@@ -13,7 +13,7 @@ from evoflux.baselines import BaselineRun
 from evoflux.catalog.tools import ToolCatalog, ToolSpec
 from evoflux.environment import ToolEnvironment
 from evoflux.execute.outcome import Execution, NodeOutcome, NodeStatus
-from evoflux.llm import ChatClient, LLMError, Purpose
+from evoflux.llm import ChatModel, LLMError, Purpose
 from evoflux.plan.toolcards import tool_cards
 from evoflux.search.budget import Budget, BudgetMeter
 from evoflux.workflow.check import check_workflow
@@ -79,7 +79,7 @@ async def react(
     tools: Sequence[ToolSpec],
     catalog: ToolCatalog,
     env: ToolEnvironment,
-    client: ChatClient,
+    client: ChatModel,
     *,
     budget: Budget,
     seed: int = 0,

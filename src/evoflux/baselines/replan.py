@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from evoflux.baselines import BaselineRun, attempt, can_plan, conclude, plan_once
 from evoflux.catalog.tools import ToolCatalog, ToolSpec
 from evoflux.environment import ToolEnvironment
-from evoflux.llm import ChatClient
+from evoflux.llm import ChatModel
 from evoflux.plan.planner import Planner
 from evoflux.search.budget import Budget, BudgetMeter
 from evoflux.search.population import Candidate
@@ -51,7 +51,7 @@ async def replan(
     tools: Sequence[ToolSpec],
     catalog: ToolCatalog,
     env: ToolEnvironment,
-    client: ChatClient,
+    client: ChatModel,
     *,
     budget: Budget,
     seed: int = 0,

@@ -14,7 +14,7 @@ import anyio
 
 from evoflux.catalog.tools import ToolCatalog, ToolSpec
 from evoflux.environment import ToolEnvironment
-from evoflux.llm import ChatClient, LLMError
+from evoflux.llm import ChatModel, LLMError
 from evoflux.plan.edits import EditProposer
 from evoflux.plan.planner import Planner
 from evoflux.repair import repair_workflow
@@ -67,7 +67,7 @@ class Search:
         tools: Sequence[ToolSpec],
         catalog: ToolCatalog,
         env: ToolEnvironment,
-        client: ChatClient,
+        client: ChatModel,
         *,
         budget: Budget | None = None,
         settings: SearchSettings | None = None,
