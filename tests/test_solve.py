@@ -15,7 +15,6 @@ fails with CassetteMiss until the cassette is recorded again).
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import sys
@@ -39,14 +38,13 @@ from evoflux.llm import (
     CassetteMode,
     ChatClient,
     ModelConfig,
-    ModelReply,
+    ScriptedChat,
     UsageLedger,
     open_client,
 )
-from evoflux.llm.parsing import parse_json_text, schema_validator
-from evoflux.servers import BUNDLED_SERVERS
 from evoflux.solver import Cost, SolveResult, model_config, solve_with
 from local_model_check import local_model_unavailable
+from tests.support import bundled_config
 
 CASSETTE = Path(__file__).resolve().parent / "cassettes" / "plan_local_qwen1p5b.jsonl"
 RECORD = os.environ.get("EVOFLUX_RECORD_CASSETTES") == "1"
@@ -125,17 +123,6 @@ RECORDED = {
         executed=True,
     ),
 }
-
-
-def bundled_config(*names: str) -> ServersConfig:
-    """The bundled servers, in process (all of them unless named)."""
-    return ServersConfig.of(
-        *(
-            InProcessServer(name, importlib.import_module(module).build_server)
-            for name, module in BUNDLED_SERVERS.items()
-            if not names or name in names
-        )
-    )
 
 
 def cassette_entries(task: str) -> list[dict[str, Any]]:
@@ -281,45 +268,15 @@ def test_replay_without_a_cassette_is_a_clear_error(tmp_path: Path) -> None:
 # ---------------------------------------------------------------- solve_with with a scripted model
 
 
-class ScriptedClient:
-    """A ChatClient stand-in: answers with scripted texts, parsed as the real client parses them, and
-    records each call in its ledger."""
-
-    def __init__(self, *texts: str, ledger: UsageLedger | None = None):
-        self.texts = list(texts)
-        self.ledger = ledger or UsageLedger()
-        self.messages: list[list[dict[str, str]]] = []
-
-    async def complete_json(
-        self, messages, schema, *, purpose, temperature=0.0, max_tokens=1024, seed=None, deadline_s=None
-    ):
-        self.messages.append(list(messages))
-        text = self.texts.pop(0)
-        parsed = parse_json_text(text, "stop", schema_validator(schema))
-        self.ledger.record(CallRecord(purpose, "scripted", 100, 10, 0.01))
-        return ModelReply(
-            purpose=purpose,
-            model="scripted",
-            text=text,
-            value=parsed.value,
-            failure=parsed.failure,
-            finish_reason="stop",
-            prompt_tokens=100,
-            completion_tokens=10,
-            seconds=0.01,
-            json_mode="schema",
-        )
-
-
 def plan_text(*steps: dict[str, Any], answer: str = "Done.") -> str:
     return json.dumps({"steps": list(steps), "answer": answer})
 
 
 @pytest.mark.anyio
 async def test_prose_instead_of_a_plan_answers_could_not_complete_and_runs_nothing() -> None:
-    client = ScriptedClient("I would search for the city first and then compute the distance.")
+    client = ScriptedChat("I would search for the city first and then compute the distance.")
     async with ToolEnvironment(bundled_config("geo")) as env:
-        result = await solve_with(TASKS["lisbon"], env, client, strategy="zero-shot")  # type: ignore[arg-type]
+        result = await solve_with(TASKS["lisbon"], env, client, strategy="zero-shot")
     assert result.workflow is None and result.execution is None and not result.executed
     assert result.error is not None and "not a workflow" in result.error
     assert result.answer == f"Could not complete: {result.error}"
@@ -345,15 +302,15 @@ async def test_a_good_plan_runs_and_is_answered_with_both_calls_counted() -> Non
         },
         answer="It is {n3.distance} miles.",
     )
-    client = ScriptedClient(plan, json.dumps({"answer": "About {n3} miles [n3]."}))
+    client = ScriptedChat(plan, json.dumps({"answer": "About {n3} miles [n3]."}))
     async with ToolEnvironment(bundled_config("geo")) as env:
-        result = await solve_with(TASKS["lisbon"], env, client, servers=["geo"], strategy="zero-shot")  # type: ignore[arg-type]
+        result = await solve_with(TASKS["lisbon"], env, client, servers=["geo"], strategy="zero-shot")
     assert result.executed and result.issues == []
     assert all(key.startswith("geo:") for key in result.tools_shown)
     assert result.execution is not None and result.execution.tool_calls == result.cost.tool_calls == 3
     assert result.cost.model_calls == 2 and result.cost.by_purpose["synthesize"]["calls"] == 1
     assert result.answer == "About {n3} miles [n3]."
-    evidence = client.messages[1][1]["content"]
+    evidence = client.calls[1].messages[1]["content"]
     assert "[n3] geo:distance_between(" in evidence and "[draft] It is " in evidence
 
 
@@ -364,22 +321,22 @@ async def test_a_run_with_a_failed_step_is_marked_incomplete() -> None:
         {"id": "n2", "tool": "geo:search_cities", "args": {"name": "Berlin"}},
         answer="{n2.cities[0].name}",
     )
-    client = ScriptedClient(plan, json.dumps({"answer": "Berlin is known [n2]; Lisbon is not."}))
+    client = ScriptedChat(plan, json.dumps({"answer": "Berlin is known [n2]; Lisbon is not."}))
     async with ToolEnvironment(bundled_config("geo")) as env:
-        result = await solve_with(TASKS["lisbon"], env, client, servers=["geo"], strategy="zero-shot")  # type: ignore[arg-type]
+        result = await solve_with(TASKS["lisbon"], env, client, servers=["geo"], strategy="zero-shot")
     assert result.execution is not None and [o.node for o in result.execution.failures()] == ["n1"]
     assert result.answer == "(incomplete: step n1 failed) Berlin is known [n2]; Lisbon is not."
-    assert "Steps n1 FAILED" in client.messages[1][1]["content"]
+    assert "Steps n1 FAILED" in client.calls[1].messages[1]["content"]
 
 
 @pytest.mark.anyio
 async def test_cost_counts_only_this_solves_calls_on_a_shared_ledger() -> None:
     ledger = UsageLedger()
     ledger.record(CallRecord("plan", "earlier", 5000, 500, 1.0))  # type: ignore[arg-type]
-    client = ScriptedClient("no plan here", "still no plan", ledger=ledger)
+    client = ScriptedChat("no plan here", "still no plan", ledger=ledger)
     async with ToolEnvironment(bundled_config("geo")) as env:
-        first = await solve_with("Find Lisbon", env, client, strategy="zero-shot")  # type: ignore[arg-type]
-        second = await solve_with("Find Berlin", env, client, strategy="zero-shot")  # type: ignore[arg-type]
+        first = await solve_with("Find Lisbon", env, client, strategy="zero-shot")
+        second = await solve_with("Find Berlin", env, client, strategy="zero-shot")
     for result in (first, second):
         assert (result.cost.model_calls, result.cost.prompt_tokens, result.cost.completion_tokens) == (
             1,
@@ -396,9 +353,9 @@ async def test_a_plan_with_a_failing_and_a_working_step_is_incomplete() -> None:
         {"id": "n2", "tool": "geo:get_city", "args": {"city_id": "CTY-9999"}},
         answer="{n1.cities[0].name} and {n2.name}",
     )
-    client = ScriptedClient(plan, json.dumps({"answer": "Lisbon is CTY-0001 [n1]."}))
+    client = ScriptedChat(plan, json.dumps({"answer": "Lisbon is CTY-0001 [n1]."}))
     async with ToolEnvironment(bundled_config("geo")) as env:
-        result = await solve_with("Where are Lisbon and city 9999?", env, client, strategy="zero-shot")  # type: ignore[arg-type]
+        result = await solve_with("Where are Lisbon and city 9999?", env, client, strategy="zero-shot")
     assert result.execution is not None
     assert {n: o.status.value for n, o in result.execution.outcomes.items()} == {
         "n1": "ok",
@@ -412,15 +369,15 @@ async def test_a_plan_with_a_failing_and_a_working_step_is_incomplete() -> None:
 @pytest.mark.anyio
 async def test_servers_without_tools_are_a_user_error() -> None:
     empty = ServersConfig.of(InProcessServer("empty", lambda: MCPServer("empty")))
-    client = ScriptedClient()
+    client = ScriptedChat()
     raised: Exception | None = None
     async with ToolEnvironment(empty) as env:
         try:
-            await solve_with("anything", env, client, strategy="zero-shot")  # type: ignore[arg-type]
+            await solve_with("anything", env, client, strategy="zero-shot")
         except Exception as exc:
             raised = exc
     assert isinstance(raised, UserError), repr(raised)
-    assert "no tools to plan with" in str(raised) and client.messages == []
+    assert "no tools to plan with" in str(raised) and client.calls == []
 
 
 # ---------------------------------------------------------------- model_config and Cost

@@ -23,7 +23,7 @@ from evoflux.catalog.retrieval import ToolRetriever
 from evoflux.catalog.tools import ToolCatalog, ToolSpec
 from evoflux.environment import ToolEnvironment
 from evoflux.execute.outcome import Execution
-from evoflux.llm import ChatClient, ModelConfig, UsageLedger, open_client
+from evoflux.llm import ChatModel, ModelConfig, UsageLedger, open_client
 from evoflux.plan.synthesize import synthesize
 from evoflux.scoring.budget import Budget, BudgetMeter
 from evoflux.scoring.candidate import Candidate
@@ -113,7 +113,7 @@ class SolveResult:
 async def solve_with(
     task: str,
     env: ToolEnvironment,
-    client: ChatClient,
+    client: ChatModel,
     *,
     strategy: Strategy | str = Strategy.EVOFLUX,
     top_k: int = 8,
@@ -173,7 +173,7 @@ async def _evolve(
     tools: Sequence[ToolSpec],
     catalog: ToolCatalog,
     env: ToolEnvironment,
-    client: ChatClient,
+    client: ChatModel,
     budget: Budget,
     settings: SearchSettings | None,
     on_candidate: Callable[[Candidate], None] | None,

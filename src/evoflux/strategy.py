@@ -14,7 +14,7 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from evoflux.execute.outcome import Execution
-from evoflux.llm import ChatClient, LLMError
+from evoflux.llm import ChatModel, LLMError
 from evoflux.plan.synthesize import synthesize
 from evoflux.scoring.budget import Budget, BudgetMeter
 from evoflux.workflow.graph import Workflow
@@ -60,7 +60,7 @@ class StrategyLoop(ABC):
     until it names why to stop.
     """
 
-    def __init__(self, task: str, client: ChatClient, budget: Budget, *, started: float | None = None):
+    def __init__(self, task: str, client: ChatModel, budget: Budget, *, started: float | None = None):
         self.task = task
         self.client = client
         self.meter = BudgetMeter(

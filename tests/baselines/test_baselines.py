@@ -27,7 +27,6 @@ import pytest
 
 from evoflux.baselines import can_plan
 from evoflux.baselines.react import FINISH, OBSERVATION_CHARS, observation, react_schema
-from evoflux.catalog.config import InProcessServer, ServersConfig
 from evoflux.environment import ToolEnvironment
 from evoflux.execute.outcome import NodeOutcome, NodeStatus
 from evoflux.llm import (
@@ -40,9 +39,9 @@ from evoflux.llm import (
     open_client,
 )
 from evoflux.scoring.budget import Budget, BudgetMeter
-from evoflux.servers import BUNDLED_SERVERS
 from evoflux.solver import SolveResult, Strategy, solve_with
 from evoflux.strategy import StrategyResult
+from tests.support import bundled_config
 
 CASSETTE = Path(__file__).resolve().parents[1] / "cassettes" / "baselines_local_qwen1p5b.jsonl"
 RECORD = os.environ.get("EVOFLUX_RECORD_CASSETTES") == "1"
@@ -75,15 +74,6 @@ RUNS = {
 }
 
 
-def bundled() -> ServersConfig:
-    return ServersConfig.of(
-        *(
-            InProcessServer(name, importlib.import_module(module).build_server)
-            for name, module in BUNDLED_SERVERS.items()
-        )
-    )
-
-
 class Spy:
     """The client, with every request it was asked for kept (messages and settings)."""
 
@@ -102,7 +92,7 @@ class Spy:
 async def solve(client: Any, run: Run) -> tuple[SolveResult, Spy]:
     """One solve on fresh servers, as on replay."""
     spy = Spy(client)
-    async with ToolEnvironment(bundled()) as env:
+    async with ToolEnvironment(bundled_config()) as env:
         result = await solve_with(
             run.task,
             env,

@@ -1,16 +1,15 @@
 """The bundled suite: unique ids, coverage and step spread, and every expected answer reproduced by executing
 its reference workflow against the in-process bundled servers."""
 
-import importlib
 from collections import Counter
 
 import anyio
 import pytest
 
 from evoflux.bench import BUNDLED_REFERENCES, BUNDLED_SUITE, load_references, load_tasks, matches
-from evoflux.catalog.config import InProcessServer, ServersConfig
 from evoflux.environment import ToolEnvironment
 from evoflux.servers import BUNDLED_SERVERS
+from tests.support import bundled_config
 
 TASKS = load_tasks(BUNDLED_SUITE)
 REFERENCES = load_references(BUNDLED_REFERENCES)
@@ -68,14 +67,8 @@ def test_each_servable_task_matches_its_reference_workflow():
 
 @pytest.mark.anyio
 async def test_reference_answers_meet_the_expected_values():
-    config = ServersConfig.of(
-        *(
-            InProcessServer(name, importlib.import_module(module).build_server)
-            for name, module in BUNDLED_SERVERS.items()
-        )
-    )
     executions = {}
-    async with ToolEnvironment(config) as env:
+    async with ToolEnvironment(bundled_config()) as env:
 
         async def run(task_id: str) -> None:
             executions[task_id] = await env.execute(REFERENCES[task_id])

@@ -16,7 +16,6 @@ fails with CassetteMiss until the cassette is recorded again).
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 from pathlib import Path
@@ -35,41 +34,29 @@ from evoflux.bench.judge import (
 )
 from evoflux.bench.matchers import Expected
 from evoflux.bench.tasks import BUNDLED_REFERENCES, BUNDLED_SUITE, Task, load_references, load_tasks
-from evoflux.catalog.config import InProcessServer, ServersConfig
 from evoflux.environment import ToolEnvironment
 from evoflux.execute.outcome import Execution, NodeOutcome, NodeStatus
 from evoflux.llm import (
     CassetteMiss,
     CassetteMode,
     ModelConfig,
-    ModelReply,
     ModelTimeout,
     Purpose,
+    ScriptedChat,
     UsageLedger,
     open_client,
 )
-from evoflux.llm.parsing import parse_json_text, schema_validator
-from evoflux.servers import BUNDLED_SERVERS
 from evoflux.solver import Cost, SolveResult
 from evoflux.workflow.graph import Workflow
 from evoflux.workflow.parse import parse_workflow
 from local_model_check import local_model_unavailable
+from tests.support import bundled_config
 
 CASSETTE = Path(__file__).resolve().parents[1] / "cassettes" / "judge_local_qwen1p5b.jsonl"
 RECORD = os.environ.get("EVOFLUX_RECORD_CASSETTES") == "1"
 GOOD_TASK = "madrid-barcelona-km"
 BAD_TASK = "sydney-now-fahrenheit"
 BAD_ANSWER = "It is 95 °F in Sydney right now."
-
-
-def bundled() -> ServersConfig:
-    """The bundled servers, in process: the same data as over stdio, whatever $EVOFLUX_SERVERS says."""
-    return ServersConfig.of(
-        *(
-            InProcessServer(name, importlib.import_module(module).build_server)
-            for name, module in BUNDLED_SERVERS.items()
-        )
-    )
 
 
 def solved(task: Task, workflow: Workflow, execution: Execution | None, answer: str) -> SolveResult:
@@ -92,7 +79,7 @@ async def recorded_results() -> dict[str, SolveResult]:
     broken = references[BAD_TASK].to_json()
     assert broken["nodes"][2]["args"]["to_unit"] == "fahrenheit"
     broken["nodes"][2]["args"]["to_unit"] = "farenheit"
-    async with ToolEnvironment(bundled()) as env:
+    async with ToolEnvironment(bundled_config()) as env:
         good = await env.execute(references[GOOD_TASK])
         bad = await env.execute(parse_workflow(broken))
     assert good.ok and good.answer
@@ -199,41 +186,6 @@ async def test_the_recorded_judge_marks_down_an_answer_no_step_supports() -> Non
 # ---------------------------------------------------------------- deterministic, with a scripted client
 
 
-def reply(text: str, *, finish_reason: str = "stop") -> ModelReply:
-    """A reply as the chat client builds it: the text parsed and validated against the judge's schema."""
-    parsed = parse_json_text(text, finish_reason, schema_validator(SCHEMA))
-    return ModelReply(
-        purpose=Purpose.JUDGE,
-        model="test-model",
-        text=text,
-        value=parsed.value,
-        failure=parsed.failure,
-        finish_reason=finish_reason,
-        prompt_tokens=700,
-        completion_tokens=200,
-        seconds=0.1,
-        json_mode="schema",
-        repaired=parsed.repaired,
-    )
-
-
-class ScriptedClient:
-    """Stands in for ChatClient.complete_json: records each call, answers with the scripted text or raises."""
-
-    def __init__(self, answer: str | Exception = "", *, finish_reason: str = "stop"):
-        self.answer = answer
-        self.finish_reason = finish_reason
-        self.calls: list[dict[str, Any]] = []
-
-    async def complete_json(self, messages, schema, *, purpose, max_tokens=1024, **options):
-        self.calls.append(
-            {"messages": messages, "schema": schema, "purpose": purpose, "max_tokens": max_tokens}
-        )
-        if isinstance(self.answer, Exception):
-            raise self.answer
-        return reply(self.answer, finish_reason=self.finish_reason)
-
-
 def dimension(score: Any, reason: str = "fine") -> dict[str, Any]:
     return {"reason": reason, "score": score}
 
@@ -300,14 +252,14 @@ def small_result(answer: str = "Lisbon to Berlin is 1440.5 miles [n2].") -> Solv
 
 @pytest.mark.anyio
 async def test_a_full_reply_scores_every_dimension_with_one_judge_call() -> None:
-    client = ScriptedClient(full(grounding=dimension(9, "  every number\n comes from n2 ")))
-    verdict = await judge(client, small_result())  # type: ignore[arg-type]
+    client = ScriptedChat(full(grounding=dimension(9, "  every number\n comes from n2 ")))
+    verdict = await judge(client, small_result())
     assert verdict.error is None
     assert verdict.scores == {**dict.fromkeys(JUDGE_DIMENSIONS, 7), "grounding": 9}
     assert verdict.reasons["grounding"] == "every number comes from n2"
     assert verdict.to_json()["mean"] == round((7 * 5 + 9) / 6, 3)
     [call] = client.calls
-    assert call["purpose"] is Purpose.JUDGE and call["schema"] == SCHEMA and call["max_tokens"] == MAX_TOKENS
+    assert call.purpose is Purpose.JUDGE and call.schema == SCHEMA and call.max_tokens == MAX_TOKENS
 
 
 @pytest.mark.anyio
@@ -317,7 +269,7 @@ async def test_a_full_reply_scores_every_dimension_with_one_judge_call() -> None
     ids=["prose", "empty", "a-list", "other-keys"],
 )
 async def test_a_garbage_reply_gives_an_error_verdict_without_scores(text: str) -> None:
-    verdict = await judge(ScriptedClient(text), small_result())  # type: ignore[arg-type]
+    verdict = await judge(ScriptedChat(text), small_result())
     assert verdict.scores == {} and verdict.reasons == {}
     assert verdict.error and "no usable" in verdict.error
     assert verdict.to_json() == {"scores": {}, "reasons": {}, "mean": None, "error": verdict.error}
@@ -327,7 +279,7 @@ async def test_a_garbage_reply_gives_an_error_verdict_without_scores(text: str) 
 async def test_a_partial_reply_keeps_the_usable_dimensions_and_names_the_others() -> None:
     value = json.loads(full(parameter_accuracy=dimension("high")))
     del value["grounding"]
-    verdict = await judge(ScriptedClient(json.dumps(value)), small_result())  # type: ignore[arg-type]
+    verdict = await judge(ScriptedChat(json.dumps(value)), small_result())
     assert set(verdict.scores) == set(JUDGE_DIMENSIONS) - {"grounding", "parameter_accuracy"}
     assert verdict.error == "no usable score for: grounding, parameter_accuracy"
     assert verdict.mean is None and verdict.to_json()["mean"] is None
@@ -335,10 +287,10 @@ async def test_a_partial_reply_keeps_the_usable_dimensions_and_names_the_others(
 
 @pytest.mark.anyio
 async def test_a_truncated_reply_keeps_the_dimensions_it_finished() -> None:
-    client = ScriptedClient(
+    client = ScriptedChat(
         full()[:-40], finish_reason="length"
     )  # the client gives no value for a cut-off reply
-    verdict = await judge(client, small_result())  # type: ignore[arg-type]
+    verdict = await judge(client, small_result())
     assert 0 < len(verdict.scores) < len(JUDGE_DIMENSIONS)
     assert verdict.error and verdict.error.startswith("no usable score for:")
     assert "parallelism_and_efficiency" in verdict.error
@@ -354,7 +306,7 @@ async def test_out_of_range_scores_are_clamped_and_non_numbers_rejected() -> Non
         dependency_awareness=dimension(True),
         parallelism_and_efficiency=5,  # a bare number instead of {reason, score}
     )
-    verdict = await judge(ScriptedClient(text), small_result())  # type: ignore[arg-type]
+    verdict = await judge(ScriptedChat(text), small_result())
     assert verdict.scores == {
         "task_fulfillment": 1,
         "grounding": 10,
@@ -368,7 +320,7 @@ async def test_out_of_range_scores_are_clamped_and_non_numbers_rejected() -> Non
 
 @pytest.mark.anyio
 async def test_a_result_without_a_workflow_scores_one_everywhere_without_a_call() -> None:
-    client = ScriptedClient(AssertionError("no model call expected"))
+    client = ScriptedChat(AssertionError("no model call expected"))
     result = SolveResult(
         task="How far is Lisbon from Berlin?",
         strategy="zero-shot",
@@ -380,7 +332,7 @@ async def test_a_result_without_a_workflow_scores_one_everywhere_without_a_call(
         cost=Cost(1, 900, 50, 0, 1.0),
         error="the model wrote no usable workflow",
     )
-    verdict = await judge(client, result)  # type: ignore[arg-type]
+    verdict = await judge(client, result)
     assert client.calls == []
     assert verdict == Verdict(
         dict.fromkeys(JUDGE_DIMENSIONS, 1), dict.fromkeys(JUDGE_DIMENSIONS, NO_WORKFLOW_REASON)
@@ -390,10 +342,10 @@ async def test_a_result_without_a_workflow_scores_one_everywhere_without_a_call(
 
 @pytest.mark.anyio
 async def test_the_prompt_shows_the_run_but_never_the_expected_answer() -> None:
-    client = ScriptedClient(full())
-    await judge(client, small_result())  # type: ignore[arg-type]
+    client = ScriptedChat(full())
+    await judge(client, small_result())
     [call] = client.calls
-    prompt = "\n".join(m["content"] for m in call["messages"])
+    prompt = "\n".join(m["content"] for m in call.messages)
     assert DISTINCTIVE_EXPECTED.lower() not in prompt.lower()
     assert DISTINCTIVE_STRATEGY.lower() not in prompt.lower()
     for shown in (
@@ -404,7 +356,7 @@ async def test_the_prompt_shows_the_run_but_never_the_expected_answer() -> None:
         "Lisbon to Berlin is 1440.5 miles [n2].",  # the final answer
     ):
         assert shown in prompt
-    assert all(name in call["messages"][0]["content"] for name in JUDGE_DIMENSIONS)
+    assert all(name in call.messages[0]["content"] for name in JUDGE_DIMENSIONS)
 
 
 @pytest.mark.anyio
@@ -423,8 +375,8 @@ async def test_failed_steps_and_a_workflow_that_never_ran_are_shown_as_such() ->
 
 @pytest.mark.anyio
 async def test_a_judge_call_past_its_deadline_gives_an_error_verdict() -> None:
-    client = ScriptedClient(ModelTimeout("The call did not finish within 5 s.", deadline_s=5))
-    verdict = await judge(client, small_result(), deadline_s=5)  # type: ignore[arg-type]
+    client = ScriptedChat(ModelTimeout("The call did not finish within 5 s.", deadline_s=5))
+    verdict = await judge(client, small_result(), deadline_s=5)
     assert verdict.scores == {} and verdict.error and "timed out" in verdict.error
 
 

@@ -4,17 +4,12 @@ per-sentence rankings, the hinted servers' order, producers found by the id's no
 
 from __future__ import annotations
 
-import importlib
-
-import anyio
 import pytest
 
 from evoflux.catalog import retrieval
-from evoflux.catalog.config import InProcessServer, ServersConfig
 from evoflux.catalog.retrieval import ToolRetriever, lookup_arguments, produces, tokens
 from evoflux.catalog.tools import ToolCatalog, ToolSpec
-from evoflux.environment import ToolEnvironment
-from evoflux.servers import BUNDLED_SERVERS
+from tests.support import bundled_catalog
 
 FORECAST = "What is the weather forecast for Bergen for the next three days?"
 DISTANCE = "How far is Lisbon from the capital of Germany, in miles?"
@@ -23,18 +18,7 @@ DISTANCE = "How far is Lisbon from the capital of Germany, in miles?"
 @pytest.fixture(scope="module")
 def retriever() -> ToolRetriever:
     """A retriever over the live catalog of every bundled server, listed in process."""
-
-    async def load() -> ToolCatalog:
-        config = ServersConfig.of(
-            *(
-                InProcessServer(name, importlib.import_module(module).build_server)
-                for name, module in BUNDLED_SERVERS.items()
-            )
-        )
-        async with ToolEnvironment(config) as env:
-            return await env.catalog()
-
-    return ToolRetriever(anyio.run(load))
+    return ToolRetriever(bundled_catalog())
 
 
 def keys(retriever: ToolRetriever, query: str, **options) -> list[str]:

@@ -3,25 +3,19 @@ good ones, prose, truncated JSON, JSON of the wrong shape and unknown tools (whi
 
 from __future__ import annotations
 
-import importlib
 import json
-from typing import Any
 
-import anyio
 import pytest
 from jsonschema import Draft202012Validator
 
-from evoflux.catalog.config import InProcessServer, ServersConfig
 from evoflux.catalog.tools import ToolCatalog, ToolSpec
-from evoflux.environment import ToolEnvironment
 from evoflux.errors import UserError
-from evoflux.llm import FailureKind, ModelReply, Purpose
-from evoflux.llm.parsing import parse_json_text, schema_validator
+from evoflux.llm import FailureKind, ModelReply, Purpose, ScriptedChat
 from evoflux.plan.planner import INSTRUCTIONS, Plan, Planner, planning_messages, read_plan
 from evoflux.plan.toolcards import tool_cards
-from evoflux.servers import BUNDLED_SERVERS
 from evoflux.workflow.check import IssueCode, check_workflow, has_errors
 from evoflux.workflow.graph import AnswerNode, Ref, ToolNode, Workflow
+from tests.support import bundled_catalog
 
 TASK = "What is the temperature right now in Oslo in Fahrenheit?"
 WEATHER = ("weather:search_stations", "weather:current_conditions", "weather:forecast")
@@ -41,18 +35,7 @@ GOOD = {
 @pytest.fixture(scope="module")
 def bundled() -> ToolCatalog:
     """The live catalog of every bundled server, listed in process."""
-
-    async def load() -> ToolCatalog:
-        config = ServersConfig.of(
-            *(
-                InProcessServer(name, importlib.import_module(module).build_server)
-                for name, module in BUNDLED_SERVERS.items()
-            )
-        )
-        async with ToolEnvironment(config) as env:
-            return await env.catalog()
-
-    return anyio.run(load)
+    return bundled_catalog()
 
 
 @pytest.fixture(scope="module")
@@ -67,46 +50,9 @@ def catalog(tools: list[ToolSpec]) -> ToolCatalog:
     return ToolCatalog({"weather": tools})
 
 
-def reply(text: str, *, finish_reason: str = "stop", schema: dict[str, Any] | None = None) -> ModelReply:
-    """A reply as the chat client builds it: the text parsed and validated against the planning schema."""
-    validator = schema_validator(schema or {"type": "object"})
-    parsed = parse_json_text(text, finish_reason, validator)
-    return ModelReply(
-        purpose=Purpose.PLAN,
-        model="test-model",
-        text=text,
-        value=parsed.value,
-        failure=parsed.failure,
-        finish_reason=finish_reason,
-        prompt_tokens=900,
-        completion_tokens=60,
-        seconds=0.5,
-        json_mode="schema",
-        repaired=parsed.repaired,
-    )
-
-
-class ScriptedClient:
-    """Stands in for ChatClient.complete_json: records each call and answers with the next scripted text."""
-
-    def __init__(self, *texts: str):
-        self.texts = list(texts)
-        self.calls: list[dict[str, Any]] = []
-
-    async def complete_json(
-        self, messages, schema, *, purpose, temperature=0.0, max_tokens=1024, seed=None, deadline_s=None
-    ):
-        self.calls.append(
-            {
-                "messages": messages,
-                "schema": schema,
-                "purpose": purpose,
-                "temperature": temperature,
-                "max_tokens": max_tokens,
-                "seed": seed,
-            }
-        )
-        return reply(self.texts.pop(0), schema=schema)
+def reply(text: str, *, finish_reason: str = "stop") -> ModelReply:
+    """A plan reply as the chat client builds it from `text` (any JSON object passes the schema)."""
+    return ScriptedChat(finish_reason=finish_reason).reply(text, {"type": "object"}, Purpose.PLAN)
 
 
 # ---------------------------------------------------------------- prompt and schema
@@ -150,13 +96,13 @@ def test_schema_accepts_a_good_plan_and_rejects_unknown_tools_and_too_many_steps
 
 @pytest.mark.anyio
 async def test_plan_sends_one_schema_call_and_reads_the_workflow(tools):
-    client = ScriptedClient(json.dumps(GOOD))
-    plan = await Planner(client, max_steps=5, max_tokens=321).plan(TASK, tools, temperature=0.2, seed=11)  # type: ignore[arg-type]
+    client = ScriptedChat(json.dumps(GOOD))
+    plan = await Planner(client, max_steps=5, max_tokens=321).plan(TASK, tools, temperature=0.2, seed=11)
     (call,) = client.calls
-    assert call["purpose"] is Purpose.PLAN
-    assert (call["temperature"], call["seed"], call["max_tokens"]) == (0.2, 11, 321)
-    assert call["messages"] == planning_messages(TASK, tools, max_steps=5)
-    assert call["schema"]["properties"]["steps"]["maxItems"] == 5
+    assert call.purpose is Purpose.PLAN
+    assert (call.temperature, call.seed, call.max_tokens) == (0.2, 11, 321)
+    assert call.messages == planning_messages(TASK, tools, max_steps=5)
+    assert call.schema["properties"]["steps"]["maxItems"] == 5
     assert plan.error is None and plan.reply.ok
     assert plan.workflow is not None and plan.workflow.task == TASK
     assert [n.tool_key for n in plan.workflow.tool_nodes] == [
@@ -167,18 +113,18 @@ async def test_plan_sends_one_schema_call_and_reads_the_workflow(tools):
 
 @pytest.mark.anyio
 async def test_plan_defaults_are_deterministic(tools):
-    client = ScriptedClient(json.dumps(GOOD))
-    await Planner(client).plan(TASK, tools)  # type: ignore[arg-type]
+    client = ScriptedChat(json.dumps(GOOD))
+    await Planner(client).plan(TASK, tools)
     (call,) = client.calls
-    assert (call["temperature"], call["seed"], call["max_tokens"]) == (0.0, None, 700)
-    assert call["schema"]["properties"]["steps"]["maxItems"] == 6
+    assert (call.temperature, call.seed, call.max_tokens) == (0.0, None, 700)
+    assert call.schema["properties"]["steps"]["maxItems"] == 6
 
 
 @pytest.mark.anyio
 async def test_plan_without_tools_is_a_user_error():
-    client = ScriptedClient()
+    client = ScriptedChat()
     with pytest.raises(UserError, match="no tools to plan with"):
-        await Planner(client).plan(TASK, [])  # type: ignore[arg-type]
+        await Planner(client).plan(TASK, [])
     assert client.calls == []
 
 
@@ -188,7 +134,7 @@ async def test_plan_resolves_a_tool_named_without_its_server(tools):
         "steps": [{"id": "n1", "tool": "search_stations", "args": {"city": "Oslo"}}],
         "answer": "{n1.stations}",
     }
-    plan = await Planner(ScriptedClient(json.dumps(bare))).plan(TASK, tools)  # type: ignore[arg-type]
+    plan = await Planner(ScriptedChat(json.dumps(bare))).plan(TASK, tools)
     assert plan.workflow is not None
     assert plan.workflow.tool_nodes[0].tool_key == "weather:search_stations"
     assert plan.reply.failure is not None and plan.reply.failure.kind is FailureKind.SCHEMA_MISMATCH

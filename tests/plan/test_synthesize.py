@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from evoflux.execute.outcome import Execution, NodeOutcome, NodeStatus
-from evoflux.llm import ModelReply, Purpose
+from evoflux.llm import Purpose, ScriptedChat
 from evoflux.plan.synthesize import Answer, evidence, synthesize
 from evoflux.workflow.parse import parse_workflow
 
@@ -68,32 +68,8 @@ def half_failed() -> Execution:
     )
 
 
-class ScriptedClient:
-    """Stands in for ChatClient.complete_json: records calls, answers with scripted text."""
-
-    def __init__(self, text: str = "", value: Any = None):
-        self.text, self.value = text, value
-        self.calls: list[dict[str, Any]] = []
-
-    async def complete_json(self, messages, schema, *, purpose, max_tokens=1024, **options):
-        self.calls.append(
-            {"messages": messages, "schema": schema, "purpose": purpose, "max_tokens": max_tokens, **options}
-        )
-        return ModelReply(
-            purpose=purpose,
-            model="test-model",
-            text=self.text,
-            value=self.value,
-            finish_reason="stop",
-            prompt_tokens=300,
-            completion_tokens=20,
-            seconds=0.1,
-            json_mode="schema",
-        )
-
-
-def answering(text: str) -> ScriptedClient:
-    return ScriptedClient(json.dumps({"answer": text}), {"answer": text})
+def answering(text: str) -> ScriptedChat:
+    return ScriptedChat(json.dumps({"answer": text}))
 
 
 # ---------------------------------------------------------------- evidence
@@ -151,14 +127,14 @@ def test_evidence_skips_steps_without_outcome_and_a_draft_without_references():
 
 @pytest.mark.anyio
 async def test_nothing_succeeded_gives_could_not_complete_without_a_model_call():
-    client = ScriptedClient()
+    client = ScriptedChat()
     run = execution(
         failed("n1", NodeStatus.SCHEMA_REJECTED, "name: required"),
         failed("n2", NodeStatus.SERVER_DOWN, "geo is down"),
         failed("n3", NodeStatus.SKIPPED, "skipped"),
         failed("answer", NodeStatus.SKIPPED, "skipped"),
     )
-    answer = await synthesize(client, TASK, run)  # type: ignore[arg-type]
+    answer = await synthesize(client, TASK, run)
     assert answer == Answer(
         "Could not complete: no tool step succeeded, so there is no evidence to answer from.", (), None
     )
@@ -168,14 +144,14 @@ async def test_nothing_succeeded_gives_could_not_complete_without_a_model_call()
 @pytest.mark.anyio
 async def test_a_complete_run_is_answered_from_evidence_with_citations():
     client = answering("Lisbon is 1443.2 miles from Berlin [n3], using [n1] and [n2] and [n3] again [n9].")
-    answer = await synthesize(client, TASK, complete())  # type: ignore[arg-type]
+    answer = await synthesize(client, TASK, complete())
     assert answer.text.startswith("Lisbon is 1443.2 miles")
     assert answer.cited == ("n3", "n1", "n2")
     assert answer.reply is not None and answer.reply.purpose is Purpose.SYNTHESIZE
     (call,) = client.calls
-    assert call["purpose"] is Purpose.SYNTHESIZE and call["max_tokens"] == 300
-    assert call["schema"]["required"] == ["answer"]
-    system, user = call["messages"]
+    assert call.purpose is Purpose.SYNTHESIZE and call.max_tokens == 300
+    assert call.schema["required"] == ["answer"]
+    system, user = call.messages
     assert system["role"] == "system" and "cite the step" in system["content"]
     assert user["content"] == f"request: {TASK}\n\nevidence:\n{evidence(complete())}"
     assert "FAILED" not in user["content"]
@@ -184,13 +160,13 @@ async def test_a_complete_run_is_answered_from_evidence_with_citations():
 @pytest.mark.anyio
 async def test_a_failed_step_marks_the_answer_incomplete_and_warns_the_model():
     client = answering("  Lisbon is CTY-0001 [n1]; the distance could not be found.  ")
-    answer = await synthesize(client, TASK, half_failed())  # type: ignore[arg-type]
+    answer = await synthesize(client, TASK, half_failed())
     assert (
         answer.text
         == "(incomplete: step n2 failed) Lisbon is CTY-0001 [n1]; the distance could not be found."
     )
     assert answer.cited == ("n1",)
-    user = client.calls[0]["messages"][1]["content"]
+    user = client.calls[0].messages[1]["content"]
     assert "Steps n2 FAILED: their results are unknown. Do not guess them" in user
     # Skipped steps failed only because an input did; they are not named as failures.
     assert "n3 FAILED" not in user and "n3, " not in user.split("Steps ")[1]
@@ -198,27 +174,31 @@ async def test_a_failed_step_marks_the_answer_incomplete_and_warns_the_model():
 
 @pytest.mark.anyio
 async def test_a_reply_that_is_not_an_answer_object_falls_back_to_the_filled_template():
-    client = ScriptedClient(text="fmt.Sprintf(", value=["not", "an", "object"])
-    answer = await synthesize(client, TASK, complete())  # type: ignore[arg-type]
+    client = ScriptedChat(json.dumps(["not", "an", "object"]))
+    answer = await synthesize(client, TASK, complete())
     assert answer.text == "It is 1443.2 mile."
 
 
 @pytest.mark.anyio
 @pytest.mark.parametrize("written", [", ", "  ", "."])
 async def test_an_answer_of_bare_punctuation_falls_back_to_the_filled_template(written: str):
-    client = ScriptedClient(text=json.dumps({"answer": written}), value={"answer": written})
-    answer = await synthesize(client, TASK, complete())  # type: ignore[arg-type]
+    client = answering(written)
+    answer = await synthesize(client, TASK, complete())
     assert answer.text == "It is 1443.2 mile."
 
 
 @pytest.mark.anyio
 async def test_without_a_template_a_garbled_reply_is_reported_not_passed_on():
-    client = ScriptedClient(text="fmt.Sprintf(", value=None)
+    client = ScriptedChat("fmt.Sprintf(")
     run = execution(
         *list(complete().outcomes.values())[:3], failed("answer", NodeStatus.UNRESOLVED_REF, "no field")
     )
-    answer = await synthesize(client, TASK, run)  # type: ignore[arg-type]
-    assert answer.text.startswith("Could not write an answer") and "fmt.Sprintf" not in answer.text
+    answer = await synthesize(client, TASK, run)
+    # The client's failure detail quotes the reply's start; the reply itself is not the answer.
+    assert (
+        answer.text
+        == "Could not write an answer from the evidence (Expected a JSON object, got: fmt.Sprintf()."
+    )
 
 
 @pytest.mark.anyio
@@ -229,5 +209,5 @@ async def test_only_tool_steps_make_an_answer_incomplete():
         ok("n3", DISTANCE, {"city_id_a": "CTY-0001", "city_id_b": "CTY-0002", "unit": "mile"}),
         failed("answer", NodeStatus.UNRESOLVED_REF, "n3 has no field 'miles'"),
     )
-    answer = await synthesize(answering("It is 1443.2 miles [n3]."), TASK, run)  # type: ignore[arg-type]
+    answer = await synthesize(answering("It is 1443.2 miles [n3]."), TASK, run)
     assert answer.text == "It is 1443.2 miles [n3]."

@@ -3,33 +3,17 @@ output shapes and, for id arguments, the shown tool that produces them (checked 
 
 from __future__ import annotations
 
-import importlib
-
-import anyio
 import pytest
 
-from evoflux.catalog.config import InProcessServer, ServersConfig
 from evoflux.catalog.tools import ToolCatalog, ToolSpec
-from evoflux.environment import ToolEnvironment
 from evoflux.plan.toolcards import output_shape, tool_card, tool_cards, type_of
-from evoflux.servers import BUNDLED_SERVERS
+from tests.support import bundled_catalog
 
 
 @pytest.fixture(scope="module")
 def bundled() -> ToolCatalog:
     """The live catalog of every bundled server, listed in process."""
-
-    async def load() -> ToolCatalog:
-        config = ServersConfig.of(
-            *(
-                InProcessServer(name, importlib.import_module(module).build_server)
-                for name, module in BUNDLED_SERVERS.items()
-            )
-        )
-        async with ToolEnvironment(config) as env:
-            return await env.catalog()
-
-    return anyio.run(load)
+    return bundled_catalog()
 
 
 def spec(

@@ -4,23 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import anyio
 import pytest
-from repair_helpers import bundled_config
 
 from evoflux.catalog.tools import ToolCatalog
-from evoflux.environment import ToolEnvironment
+from tests.support import bundled_catalog
 
 BENCH = Path(__file__).parent.parent / "workflow" / "data" / "mcpbench_tools.json"
 
 
 @pytest.fixture(scope="session")
 def bundled() -> ToolCatalog:
-    async def listed() -> ToolCatalog:
-        async with ToolEnvironment(bundled_config()) as env:
-            return await env.catalog()
-
-    return anyio.run(listed)
+    return bundled_catalog()
 
 
 @pytest.fixture(scope="session")

@@ -1,15 +1,12 @@
-"""Helpers for repair tests: bundled servers in-process, building workflows, asserting soundness."""
+"""Helpers for repair tests: building workflows, asserting soundness."""
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
-from evoflux.catalog.config import InProcessServer, ServersConfig
 from evoflux.catalog.tools import ToolCatalog, ToolSpec
 from evoflux.execute.outcome import Execution, NodeOutcome, NodeStatus
 from evoflux.repair import Repair, repair_workflow
-from evoflux.servers import BUNDLED_SERVERS
 from evoflux.workflow import Issue, IssueCode, check_workflow, parse_workflow
 from evoflux.workflow.edits import EditOp
 from evoflux.workflow.graph import Workflow
@@ -24,14 +21,6 @@ GRAPH_CODES = {
     IssueCode.CYCLE,
     IssueCode.DUPLICATE_ID,
 }
-
-
-def bundled_config(*names: str) -> ServersConfig:
-    """The bundled servers (all, or those named), run in this process."""
-    chosen = names or tuple(BUNDLED_SERVERS)
-    return ServersConfig.of(
-        *(InProcessServer(n, importlib.import_module(BUNDLED_SERVERS[n]).build_server) for n in chosen)
-    )
 
 
 def flow(catalog: ToolCatalog, *nodes: dict[str, Any], task: str = "") -> Workflow:

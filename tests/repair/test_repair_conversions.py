@@ -13,15 +13,15 @@ from evoflux.workflow.edits import EditOp
 WIND = {
     "temperature_unit": "celsius",
     "wind_speed_unit": "kilometer_per_hour",
-    "station_id": "WX-REK-01",
+    "station_id": "WX-BGO-01",
     "temperature": -0.9,
     "wind_speed": 10.4,
 }
-KNOTS = "How strong is the wind in Reykjavik right now, in knots?"
+KNOTS = "What is the wind speed at the Bergen station at the moment, in knots?"
 
 
-STATIONS = {"stations": [{"station_id": "WX-REK-01", "name": "Reykjavik", "city": "Reykjavik"}]}
-LOOKUP = {"id": "n0", "tool": "weather:search_stations", "args": {"city": "Reykjavik"}}
+STATIONS = {"stations": [{"station_id": "WX-BGO-01", "name": "Bergen", "city": "Bergen"}]}
+LOOKUP = {"id": "n0", "tool": "weather:search_stations", "args": {"city": "Bergen"}}
 CONDITIONS = {
     "id": "n1",
     "tool": "weather:current_conditions",
@@ -122,14 +122,14 @@ def test_nautical_miles_do_not_name_the_plain_mile_of_another_tool(bundled):
     assert added.args["to_unit"] == "nautical_mile" and added.args["value"] == Ref("n1", ("distance",))
 
 
-SYDNEY = "How warm is it in Sydney right now, in Fahrenheit?"
-SYDNEY_STATIONS = {"stations": [{"station_id": "WX-SYD-01", "city": "Sydney"}]}
+PERTH = "What temperature is it in Perth at the moment, in Fahrenheit?"
+PERTH_STATIONS = {"stations": [{"station_id": "WX-PER-01", "city": "Perth"}]}
 
 
-def sydney_workflow(bundled, units):
+def perth_workflow(bundled, units):
     return flow(
         bundled,
-        {"id": "n0", "tool": "weather:search_stations", "args": {"city": "Sydney"}},
+        {"id": "n0", "tool": "weather:search_stations", "args": {"city": "Perth"}},
         {
             "id": "n1",
             "tool": "weather:current_conditions",
@@ -140,15 +140,15 @@ def sydney_workflow(bundled, units):
             "tool": "units:convert_temperature",
             "args": {"value": "$n1.temperature", "from_unit": "fahrenheit", "to_unit": "celsius"},
         },
-        {"id": "answer", "answer": "It is {n2.result} °F in Sydney."},
-        task=SYDNEY,
+        {"id": "answer", "answer": "It is {n2.result} °F in Perth."},
+        task=PERTH,
     )
 
 
 def test_a_conversion_away_from_the_named_unit_is_undone(bundled):
-    workflow = sydney_workflow(bundled, "imperial")
+    workflow = perth_workflow(bundled, "imperial")
     imperial = {"temperature_unit": "fahrenheit", "temperature": 76.1}
-    run = executed(workflow, n0=(NodeStatus.OK, SYDNEY_STATIONS), n1=(NodeStatus.OK, imperial))
+    run = executed(workflow, n0=(NodeStatus.OK, PERTH_STATIONS), n1=(NodeStatus.OK, imperial))
     result = repair_workflow(workflow, bundled, execution=run)
     assert "n2" not in result.workflow.ids
     assert result.workflow.answer.text.refs == (Ref("n1", ("temperature",)),)
@@ -157,9 +157,9 @@ def test_a_conversion_away_from_the_named_unit_is_undone(bundled):
 
 
 def test_undoing_a_wrong_way_conversion_of_a_metric_reading_converts_it_the_right_way(bundled):
-    workflow = sydney_workflow(bundled, "metric")
+    workflow = perth_workflow(bundled, "metric")
     metric = {"temperature_unit": "celsius", "temperature": 24.5}
-    run = executed(workflow, n0=(NodeStatus.OK, SYDNEY_STATIONS), n1=(NodeStatus.OK, metric))
+    run = executed(workflow, n0=(NodeStatus.OK, PERTH_STATIONS), n1=(NodeStatus.OK, metric))
     result = repair_workflow(workflow, bundled, execution=run)
     [added] = conversions(result)
     step = result.workflow.node(added.node)
@@ -177,9 +177,9 @@ def test_a_conversion_into_the_named_unit_stays(bundled):
         {
             "id": "n1",
             "tool": "units:convert_temperature",
-            "args": {"value": 350, "from_unit": "fahrenheit", "to_unit": "celsius"},
+            "args": {"value": 425, "from_unit": "fahrenheit", "to_unit": "celsius"},
         },
         {"id": "answer", "answer": "{n1.result}"},
-        task="My American recipe says to bake at 350 °F. What is that in Celsius?",
+        task="The pizza stone wants an oven at 425 °F: how hot is that in Celsius?",
     )
     assert repair_workflow(workflow, bundled).edits == ()

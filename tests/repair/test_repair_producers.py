@@ -24,7 +24,7 @@ def test_the_answer_reading_a_field_no_step_gives_gets_the_tool_that_gives_it(bu
         BOOK,
         BRANCHES,
         {"id": "answer", "answer": "Due back on {n3.next_due_date}."},
-        task="Can I borrow 'The Coral Atlas' at the Central Library? If not, when is a copy due back?",
+        task="Is 'The Coral Atlas' on the shelf at the Central Library, or when will a copy be back?",
     )
     assert ops(result) == [EditOp.ADD_STEP, EditOp.REWIRE]
     new = result.workflow.node(result.edits[0].node)

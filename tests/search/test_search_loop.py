@@ -6,18 +6,15 @@ work: rule repair of a failing plan, budgets that are never exceeded, and the li
 
 from __future__ import annotations
 
-import importlib
-
 import pytest
 
-from evoflux.catalog.config import InProcessServer, ServersConfig
 from evoflux.environment import ToolEnvironment
 from evoflux.llm import ChatClient, ModelConfig, ModelUnreachable
 from evoflux.scoring.budget import Budget
 from evoflux.search.loop import Search, SearchSettings
 from evoflux.search.population import lineage
-from evoflux.servers import BUNDLED_SERVERS
 from evoflux.workflow.parse import parse_workflow
+from tests.support import bundled_config
 
 pytestmark = pytest.mark.anyio
 
@@ -36,22 +33,13 @@ BROKEN = {
 NO_MODEL = SearchSettings(initial=0, model_edits=False, redesign=False)
 
 
-def bundled() -> ServersConfig:
-    return ServersConfig.of(
-        *(
-            InProcessServer(name, importlib.import_module(module).build_server)
-            for name, module in BUNDLED_SERVERS.items()
-        )
-    )
-
-
 def offline_client() -> ChatClient:
     # Never called: the settings above plan nothing and propose nothing. Its ledger proves it.
     return ChatClient(ModelConfig(model="none", base_url="http://127.0.0.1:9/v1"))
 
 
 async def search(budget: Budget, settings: SearchSettings = NO_MODEL) -> tuple[Search, object]:
-    async with ToolEnvironment(bundled()) as env:
+    async with ToolEnvironment(bundled_config()) as env:
         catalog = await env.catalog(["weather"])
         tools = list(catalog.tools_of("weather"))
         run = Search(
@@ -99,7 +87,7 @@ async def test_iterations_are_bounded_and_recorded():
 
 async def test_a_model_that_cannot_be_reached_stops_the_search_at_the_first_call():
     unreachable = ChatClient(ModelConfig(model="none", base_url="http://127.0.0.1:9/v1", max_retries=0))
-    async with ToolEnvironment(bundled()) as env:
+    async with ToolEnvironment(bundled_config()) as env:
         catalog = await env.catalog(["weather"])
         run = Search(
             TASK,

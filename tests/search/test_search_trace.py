@@ -13,7 +13,7 @@ from pathlib import Path
 
 import anyio
 import pytest
-from test_search_loop import BROKEN, NO_MODEL, TASK, bundled, offline_client
+from test_search_loop import BROKEN, NO_MODEL, TASK, offline_client
 from typer.testing import CliRunner
 
 from evoflux import cli
@@ -24,6 +24,7 @@ from evoflux.search.loop import Search, SearchOutcome
 from evoflux.search.trace import TraceWriter, load_trace, write_summary
 from evoflux.solver import Cost, SolveResult
 from evoflux.workflow.parse import parse_workflow
+from tests.support import bundled_config
 
 SCRIPT = "<script>alert('x')</script>"
 runner = CliRunner()
@@ -44,7 +45,7 @@ def traced(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, SearchOutcom
 
 async def traced_search(folder: Path) -> SearchOutcome:
     given = parse_workflow({**BROKEN, "task": f"{TASK} {SCRIPT}"})
-    async with ToolEnvironment(bundled()) as env:
+    async with ToolEnvironment(bundled_config()) as env:
         catalog = await env.catalog(["weather"])
         search = Search(
             TASK,

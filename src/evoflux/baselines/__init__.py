@@ -11,7 +11,7 @@ from typing import Any
 
 from evoflux.catalog.tools import ToolCatalog, ToolSpec
 from evoflux.environment import ToolEnvironment
-from evoflux.llm import ChatClient
+from evoflux.llm import ChatModel
 from evoflux.plan.planner import Plan, Planner
 from evoflux.scoring.budget import Budget, BudgetMeter
 from evoflux.scoring.candidate import Candidate, assessed
@@ -42,7 +42,7 @@ class Baseline(StrategyLoop):
         tools: Sequence[ToolSpec],
         catalog: ToolCatalog,
         env: ToolEnvironment,
-        client: ChatClient,
+        client: ChatModel,
         budget: Budget,
         *,
         seed: int,

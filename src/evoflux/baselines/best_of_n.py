@@ -11,7 +11,7 @@ from typing import Any
 from evoflux.baselines import Baseline, can_plan
 from evoflux.catalog.tools import ToolCatalog, ToolSpec
 from evoflux.environment import ToolEnvironment
-from evoflux.llm import ChatClient
+from evoflux.llm import ChatModel
 from evoflux.scoring.budget import Budget
 from evoflux.strategy import StopReason, StrategyResult
 
@@ -43,7 +43,7 @@ async def best_of_n(
     tools: Sequence[ToolSpec],
     catalog: ToolCatalog,
     env: ToolEnvironment,
-    client: ChatClient,
+    client: ChatModel,
     *,
     budget: Budget,
     seed: int = 0,

@@ -12,7 +12,7 @@ from typing import Any
 from evoflux.catalog.tools import ToolCatalog, ToolSpec
 from evoflux.environment import ToolEnvironment
 from evoflux.execute.outcome import Execution, NodeOutcome, NodeStatus
-from evoflux.llm import ChatClient, Purpose
+from evoflux.llm import ChatModel, Purpose
 from evoflux.plan.toolcards import tool_cards
 from evoflux.scoring.budget import Budget
 from evoflux.strategy import StopReason, StrategyLoop, StrategyResult
@@ -82,7 +82,7 @@ class React(StrategyLoop):
         task: str,
         tools: Sequence[ToolSpec],
         env: ToolEnvironment,
-        client: ChatClient,
+        client: ChatModel,
         budget: Budget,
         *,
         seed: int,
@@ -172,7 +172,7 @@ async def react(
     tools: Sequence[ToolSpec],
     catalog: ToolCatalog,
     env: ToolEnvironment,
-    client: ChatClient,
+    client: ChatModel,
     *,
     budget: Budget,
     seed: int = 0,

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from evoflux.catalog.tools import ToolCatalog, ToolSpec
 from evoflux.environment import ToolEnvironment
-from evoflux.llm import ChatClient
+from evoflux.llm import ChatModel
 from evoflux.plan.planner import Planner
 from evoflux.scoring.budget import Budget
 from evoflux.strategy import StopReason, StrategyLoop, StrategyResult
@@ -25,7 +25,7 @@ class ZeroShot(StrategyLoop):
         tools: Sequence[ToolSpec],
         catalog: ToolCatalog,
         env: ToolEnvironment,
-        client: ChatClient,
+        client: ChatModel,
         budget: Budget,
         *,
         seed: int | None,
@@ -60,7 +60,7 @@ async def zero_shot(
     tools: Sequence[ToolSpec],
     catalog: ToolCatalog,
     env: ToolEnvironment,
-    client: ChatClient,
+    client: ChatModel,
     *,
     budget: Budget,
     seed: int | None = None,

@@ -35,7 +35,7 @@ from evoflux.plan.synthesize import evidence
 from evoflux.workflow.render import render_text
 
 if TYPE_CHECKING:
-    from evoflux.llm import ChatClient
+    from evoflux.llm import ChatModel
     from evoflux.solver import SolveResult
 
 JUDGE_DIMENSIONS: tuple[str, ...] = (
@@ -139,7 +139,7 @@ def judge_messages(result: SolveResult) -> list[dict[str, str]]:
     return [{"role": "system", "content": RUBRIC}, {"role": "user", "content": user}]
 
 
-async def judge(client: ChatClient, result: SolveResult, *, deadline_s: float | None = None) -> Verdict:
+async def judge(client: ChatModel, result: SolveResult, *, deadline_s: float | None = None) -> Verdict:
     """Score `result` on the six dimensions with one model call (none when no workflow ran)."""
     if result.workflow is None:
         return Verdict(

@@ -1,7 +1,9 @@
-"""Model layer of evoflux: one async chat client for OpenAI-compatible servers, usage accounting,
-record/replay cassettes and the embedded local model. Knows nothing about MCP or workflows."""
+"""Model layer of evoflux: one async chat client for OpenAI-compatible servers, the `ChatModel` protocol it
+satisfies (with `ScriptedChat`, the fake for tests), usage accounting, record/replay cassettes and the
+embedded local model. Knows nothing about MCP or workflows."""
 
 from evoflux.llm.cassette import Cassette, CassetteMode, RecordedResponse, RequestSummary, request_key
+from evoflux.llm.chat_model import ChatModel
 from evoflux.llm.client import ChatClient
 from evoflux.llm.config import ModelConfig
 from evoflux.llm.connect import open_client
@@ -32,6 +34,7 @@ from evoflux.llm.model_files import (
     resolve_model_file,
 )
 from evoflux.llm.reply import ChatMessage, FailureKind, ModelReply, Purpose, ReplyFailure
+from evoflux.llm.scripted import ScriptedCall, ScriptedChat
 from evoflux.llm.usage import CallRecord, UsageLedger, UsageTotals
 
 __all__ = [
@@ -44,6 +47,7 @@ __all__ = [
     "CassetteMode",
     "ChatClient",
     "ChatMessage",
+    "ChatModel",
     "FailureKind",
     "InvalidRequest",
     "LLMError",
@@ -65,6 +69,8 @@ __all__ = [
     "ReplyFailure",
     "RequestSummary",
     "ResolvedModel",
+    "ScriptedCall",
+    "ScriptedChat",
     "UsageLedger",
     "UsageTotals",
     "assemble_model",

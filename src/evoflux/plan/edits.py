@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from evoflux.catalog.tools import ToolSpec
-from evoflux.llm import ChatClient, ModelReply, Purpose
+from evoflux.llm import ChatModel, ModelReply, Purpose
 from evoflux.plan.planner import planning_messages
 from evoflux.workflow.graph import Workflow
 from evoflux.workflow.refs import ReferenceSyntaxError, lift_refs
@@ -122,7 +122,7 @@ def read_edits(reply: ModelReply, workflow: Workflow) -> list[ProposedEdit]:
 class EditProposer:
     """Asks the model for edits to one failing workflow; every call is counted in the client's ledger."""
 
-    def __init__(self, client: ChatClient, *, max_edits: int = 3, max_steps: int = 6, max_tokens: int = 400):
+    def __init__(self, client: ChatModel, *, max_edits: int = 3, max_steps: int = 6, max_tokens: int = 400):
         self.client = client
         self.max_edits = max_edits
         self.max_steps = max_steps

@@ -11,7 +11,7 @@ from typing import Any
 
 from evoflux.catalog.tools import ToolCatalog, ToolSpec
 from evoflux.errors import UserError
-from evoflux.llm import ChatClient, ModelReply, Purpose
+from evoflux.llm import ChatModel, ModelReply, Purpose
 from evoflux.plan.toolcards import tool_cards
 from evoflux.workflow.graph import Workflow
 from evoflux.workflow.parse import parse_workflow
@@ -57,7 +57,7 @@ class Plan:
 class Planner:
     """Writes workflows for a task with one model; every call is counted in the client's ledger."""
 
-    def __init__(self, client: ChatClient, *, max_steps: int = 6, max_tokens: int = 700):
+    def __init__(self, client: ChatModel, *, max_steps: int = 6, max_tokens: int = 700):
         self.client = client
         self.max_steps = max_steps
         self.max_tokens = max_tokens

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from evoflux.execute.outcome import Execution
 from evoflux.execute.results import cap_value
-from evoflux.llm import ChatClient, LLMError, ModelReply, Purpose
+from evoflux.llm import ChatModel, LLMError, ModelReply, Purpose
 from evoflux.workflow.graph import ToolNode
 
 INSTRUCTIONS = """You answer a request using only the evidence: results of tool calls that were run for it. \
@@ -60,7 +60,7 @@ def evidence(execution: Execution, max_chars_per_step: int = 900) -> str:
 
 
 async def synthesize(
-    client: ChatClient,
+    client: ChatModel,
     task: str,
     execution: Execution,
     *,

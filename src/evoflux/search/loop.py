@@ -14,7 +14,7 @@ import anyio
 
 from evoflux.catalog.tools import ToolCatalog, ToolSpec
 from evoflux.environment import ToolEnvironment
-from evoflux.llm import ChatClient
+from evoflux.llm import ChatModel
 from evoflux.plan.edits import EditProposer
 from evoflux.plan.planner import Planner
 from evoflux.repair import repair_workflow
@@ -70,7 +70,7 @@ class Search(StrategyLoop):
         tools: Sequence[ToolSpec],
         catalog: ToolCatalog,
         env: ToolEnvironment,
-        client: ChatClient,
+        client: ChatModel,
         *,
         budget: Budget | None = None,
         settings: SearchSettings | None = None,
