@@ -14,6 +14,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from evoflux.catalog.redaction import Redactor, url_passwords
 from evoflux.errors import UserError
 
 if TYPE_CHECKING:
@@ -25,17 +26,9 @@ ENV_VAR = "EVOFLUX_SERVERS"
 LOCAL_CONFIG = "evoflux.servers.json"
 """Config file picked up from the current directory when neither a path nor `$EVOFLUX_SERVERS` is given."""
 
-_MIN_SECRET_LENGTH = 4
 _PLACEHOLDER = re.compile(r"\$\{([^}]*)\}")
 _VARIABLE = re.compile(r"(?:env:)?([A-Za-z_][A-Za-z0-9_]*)(?::-(.*))?", re.DOTALL)
 _HTTP_TYPES = frozenset({"http", "streamable-http", "streamablehttp", "streamable_http"})
-
-
-def _redact(text: str, secrets: Iterable[str]) -> str:
-    for secret in sorted(secrets, key=len, reverse=True):
-        if len(secret) >= _MIN_SECRET_LENGTH:
-            text = text.replace(secret, "***")
-    return text
 
 
 @dataclass(frozen=True)
@@ -55,11 +48,11 @@ class StdioServer:
 
     def describe(self) -> tuple[str, str]:
         """(transport, target) for display, with secrets redacted."""
-        return "stdio", _redact(" ".join([self.command, *self.args]), self.secrets)
+        return "stdio", Redactor(self.secrets)(" ".join([self.command, *self.args]))
 
     def __repr__(self) -> str:
         shown = f"StdioServer(name={self.name!r}, command={self.command!r}, args={self.args!r}, cwd={self.cwd!r}, "
-        return _redact(shown, self.secrets) + f"env=<{', '.join(sorted(self.env))}>)"
+        return Redactor(self.secrets)(shown) + f"env=<{', '.join(sorted(self.env))}>)"
 
 
 @dataclass(frozen=True)
@@ -73,14 +66,14 @@ class HttpServer:
 
     @property
     def secrets(self) -> frozenset[str]:
-        return frozenset(self.headers.values()) | self.expanded
+        return frozenset(self.headers.values()) | self.expanded | url_passwords(self.url)
 
     def describe(self) -> tuple[str, str]:
         """(transport, target) for display, with secrets redacted."""
-        return "http", _redact(self.url, self.secrets)
+        return "http", Redactor(self.secrets)(self.url)
 
     def __repr__(self) -> str:
-        shown = _redact(f"HttpServer(name={self.name!r}, url={self.url!r}, ", self.secrets)
+        shown = Redactor(self.secrets)(f"HttpServer(name={self.name!r}, url={self.url!r}, ")
         return shown + f"headers=<{', '.join(sorted(self.headers))}>)"
 
 
@@ -140,9 +133,14 @@ class ServersConfig:
     def secrets(self) -> frozenset[str]:
         return frozenset().union(*(server.secrets for server in self.servers.values()))
 
+    @cached_property
+    def redactor(self) -> Redactor:
+        return Redactor(self.secrets)
+
     def redact(self, text: str) -> str:
-        """`text` with every secret value (env and header values, expanded variables) replaced by `***`."""
-        return _redact(text, self.secrets)
+        """`text` with every secret (env and header values, expanded variables, a header's token, URL
+        passwords) and every URL's credentials replaced by `***`."""
+        return self.redactor(text)
 
 
 class _Expander:
