@@ -158,3 +158,15 @@ async def test_server_secrets_stay_out_of_errors_and_logs(caplog: pytest.LogCapt
     assert "auth failed for ***" in (result.error or "")
     shown = f"{result} {health} {config!r} " + " ".join(r.getMessage() for r in caplog.records)
     assert SECRET not in shown
+
+
+async def test_a_server_stuck_behind_an_oversized_result_is_restarted_for_the_next_call() -> None:
+    async with ServerPool(ServersConfig.of(fake_stdio("flood", "flood.py"))) as pool:
+        await pool.start()
+        flooded = await pool.call_tool("flood", "flood", {"megabytes": 8, "seconds": 120}, timeout=1)
+        after = await pool.call_tool("flood", "echo", {"text": "still here"}, timeout=40)
+        health = pool.health("flood")
+    assert flooded.status is CallStatus.TIMEOUT
+    assert after.status is CallStatus.OK and after.text == "still here"
+    assert health.restarts == 1
+    assert "stuck after a call timed out: no answer to tools/list within 5 s" in (health.last_error or "")

@@ -121,6 +121,8 @@ class Connection:
         self.noise_count = 0
         self.noise: list[str] = []
         self.http_status: str | None = None  # the last HTTP error status, which the SDK does not report
+        self.probe: anyio.Event | None = None  # set once the probe after a timed-out call has its verdict
+        self._suspected, self.suspicions = anyio.create_memory_object_stream[None](1)
 
     async def note_http_status(self, response: httpx2.Response) -> None:
         if response.status_code >= 400:
@@ -134,6 +136,12 @@ class Connection:
             logger.debug("tool-list change merged into the re-list already pending")
         except (anyio.ClosedResourceError, anyio.BrokenResourceError):
             logger.debug("tool-list change after the connection ended; the next start re-lists anyway")
+
+    def suspect(self) -> None:
+        """A call timed out: have the owner probe whether the server still answers, and calls wait for it."""
+        if self.up and self.probe is None:
+            self.probe = anyio.Event()
+            self._suspected.send_nowait(None)
 
     def note_noise(self, exc: Exception) -> None:
         self.noise_count += 1
@@ -159,6 +167,10 @@ class Connection:
         self.inbox.close()
         self._changed.close()
         self.changes.close()
+        self._suspected.close()
+        self.suspicions.close()
+        if self.probe is not None:
+            self.probe.set()
 
 
 class ServerRecord:

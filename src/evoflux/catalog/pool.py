@@ -50,6 +50,7 @@ from evoflux.catalog.connection import (
 )
 from evoflux.catalog.live import content_text, tool_spec
 from evoflux.catalog.processes import TOKEN_VAR, kill_marked
+from evoflux.catalog.redaction import redact_logs
 from evoflux.catalog.tools import ToolCatalog, ToolSpec, tools_version
 from evoflux.errors import UserError
 
@@ -60,6 +61,7 @@ logger = logging.getLogger(__name__)
 _MAX_LIST_PAGES = 100
 _MAX_HTTP_EVENT_BYTES = 256 * 1024 * 1024  # the SDK's 1 MiB default would fail large tool results
 _HTTP_TIMEOUT = httpx2.Timeout(30.0, read=300.0)  # per HTTP operation; each call also has its own deadline
+_PROBE_SECONDS = 5.0  # how long a server may take to answer tools/list after one of its calls timed out
 
 
 class ServerState(StrEnum):
@@ -141,6 +143,7 @@ class ServerPool:
         if self._tg is not None:
             raise RuntimeError("a ServerPool can be entered only once")
         quiet_stdout_noise()
+        redact_logs(self.config.redactor)
         self._tg = anyio.create_task_group()
         await self._tg.__aenter__()
         return self
@@ -245,8 +248,12 @@ class ServerPool:
         with anyio.move_on_after(limit):
             result = await self._call(state, tool, args, started, started + limit)
             state.recent.append(result.status in (CallStatus.TIMEOUT, CallStatus.SERVER_DOWN))
+            if result.status is CallStatus.TIMEOUT and state.conn is not None:
+                state.conn.suspect()
             return result
         state.recent.append(True)
+        if state.conn is not None:
+            state.conn.suspect()
         starting = state.conn is not None and not state.conn.ready.is_set()
         why = f"server {server!r} was still starting" if starting else "the call was cancelled"
         return failure(
@@ -300,6 +307,30 @@ class ServerPool:
             request.finish(
                 failure(CallStatus.SERVER_DOWN, conn.error or "the server pool is closing", request.started)
             )
+
+    async def _probe_when_suspected(self, server: ServerRecord, conn: Connection, client: Client) -> None:
+        """After a timed-out call, make sure the server still answers; a stuck one is restarted.
+
+        A result too large to read in time (stdio reads one line at a time) holds up every later answer of
+        the connection, so a tools/list that gets none within `_PROBE_SECONDS` ends it, and the next call
+        starts a fresh one. Calls wait for the verdict (see `_connection`) instead of queueing behind it.
+        """
+        seconds = min(_PROBE_SECONDS, self.connect_timeout)
+        async for _ in conn.suspicions:
+            try:
+                with anyio.move_on_after(seconds) as waiting:
+                    await client.list_tools()
+                if waiting.cancelled_caught and conn.error is None:
+                    message = f"stuck after a call timed out: no answer to tools/list within {seconds:g} s"
+                    self._mark_dead(server, conn, message + " (a result too large to read in time?)")
+            except (MCPError, ValidationError, anyio.BrokenResourceError, anyio.ClosedResourceError) as exc:
+                logger.debug(
+                    "server %s answered the probe with %s", server.name, self.config.redact(repr(exc))
+                )
+            finally:
+                if conn.probe is not None:
+                    conn.probe.set()
+                conn.probe = None
 
     def _result(self, answer: types.CallToolResult, started: float) -> ToolCallResult:
         text = content_text(answer.content)
@@ -373,6 +404,8 @@ class ServerPool:
         if server.failed:
             return server.last_error or "it failed"
         conn = server.conn
+        if conn is not None and conn.probe is not None:
+            await conn.probe.wait()  # a call timed out: is the server stuck behind it?
         if conn is None or (conn.ready.is_set() and not conn.up):
             if conn is not None:  # it was up and died
                 if server.restarts >= self.max_restarts:
@@ -530,6 +563,7 @@ class ServerPool:
             async with anyio.create_task_group() as tg:
                 tg.start_soon(self._watch_transport, server, conn)
                 tg.start_soon(self._follow_changes, server, conn, client)
+                tg.start_soon(self._probe_when_suspected, server, conn, client)
                 if conn.modern:
                     tg.start_soon(self._listen, server, conn, client)
                 async for request in conn.inbox:
