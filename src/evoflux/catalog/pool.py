@@ -232,6 +232,13 @@ class ServerPool:
             log_path=str(server.log_path) if server.log_path is not None else None,
         )
 
+    def down_reason(self, name: str) -> str | None:
+        """Why a configured server cannot serve calls (its start failed, or it gave up restarting), else None."""
+        server = self._servers.get(name)
+        if server is None or self.health(name).state is not ServerState.DOWN:
+            return None
+        return f"server {name!r} is down: {server.last_error or 'it failed'}"
+
     def healths(self) -> dict[str, ServerHealth]:
         return {name: self.health(name) for name in self._servers}
 
