@@ -8,8 +8,6 @@ from __future__ import annotations
 import logging
 import math
 import re
-import shutil
-import tempfile
 from collections.abc import Callable, Iterable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
@@ -51,6 +49,7 @@ from evoflux.catalog.connection import (
 from evoflux.catalog.live import content_text, tool_spec
 from evoflux.catalog.processes import TOKEN_VAR, kill_marked
 from evoflux.catalog.redaction import redact_logs
+from evoflux.catalog.tempdirs import make_temp_dir, remove_temp_dir
 from evoflux.catalog.tools import ToolCatalog, ToolSpec, tools_version
 from evoflux.errors import UserError
 
@@ -173,7 +172,7 @@ class ServerPool:
         finally:
             if self._own_log_dir and self._log_dir is not None:
                 try:
-                    shutil.rmtree(self._log_dir)
+                    remove_temp_dir(self._log_dir)
                 except OSError as exc:
                     logger.warning("could not remove the server log directory %s: %s", self._log_dir, exc)
 
@@ -449,7 +448,7 @@ class ServerPool:
 
     def _stderr_path(self, name: str) -> Path:
         if self._log_dir is None:
-            self._log_dir = Path(tempfile.mkdtemp(prefix="evoflux-servers-"))
+            self._log_dir = make_temp_dir("evoflux-servers-")
         self._log_dir.mkdir(parents=True, exist_ok=True)
         return self._log_dir / f"{re.sub(r'[^A-Za-z0-9_.-]', '_', name)}.stderr.log"
 
