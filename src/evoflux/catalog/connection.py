@@ -1,6 +1,7 @@
 """One server as the pool keeps it: its connection generations, their mailboxes and what they learned.
 
-Plain state and the one-line error messages built from it; `pool.py` runs the owner tasks that use them.
+Plain state, opening a generation's transport and session, and the one-line error messages built from that
+state; `pool.py` runs the owner tasks that use them.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ import logging
 import math
 from collections import deque
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -18,12 +19,16 @@ from typing import Any
 import anyio
 import httpx2
 import mcp_types as types
-from mcp.client import Transport
+from mcp import Client, StdioServerParameters
+from mcp.client import IncomingMessage, Transport
+from mcp.client.stdio import stdio_client
+from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
 from pydantic import ValidationError
 
 from evoflux.catalog.config import HttpServer, InProcessServer, StdioServer
-from evoflux.catalog.processes import new_token
+from evoflux.catalog.live import tool_spec
+from evoflux.catalog.processes import TOKEN_VAR, new_token
 from evoflux.catalog.tools import ToolSpec
 
 logger = logging.getLogger(__name__)
@@ -31,6 +36,9 @@ logger = logging.getLogger(__name__)
 RECENT_CALLS = 10
 """How many recent calls (and restarts) decide between `up` and `degraded`."""
 
+_MAX_LIST_PAGES = 100
+_MAX_HTTP_EVENT_BYTES = 256 * 1024 * 1024  # the SDK's 1 MiB default would fail large tool results
+_HTTP_TIMEOUT = httpx2.Timeout(30.0, read=300.0)  # per HTTP operation; each call also has its own deadline
 _STDERR_TAIL_BYTES = 4096
 _STDERR_TAIL_LINES = 3
 _MAX_ERROR_CHARS = 600
@@ -242,6 +250,62 @@ class EndWatch:
 async def watched(transport: Transport, ended: anyio.Event) -> AsyncIterator[tuple[Any, Any]]:
     async with transport as (read, write):
         yield EndWatch(read, ended), write
+
+
+# -- opening a connection ----------------------------------------------------------------------------
+
+
+async def open_client(
+    stack: AsyncExitStack, server: ServerRecord, conn: Connection, mode: str, redact: Callable[[str], str]
+) -> Client:
+    """Open the transport and client session of one connection generation on `stack`."""
+    spec = server.spec
+
+    async def on_message(message: IncomingMessage) -> None:
+        if isinstance(message, Exception):
+            conn.note_noise(message)
+            logger.debug("server %s: ignored transport fault %s", server.name, redact(repr(message)))
+        elif isinstance(message, types.ToolListChangedNotification) and not conn.modern:
+            conn.signal_change()
+
+    options: dict[str, Any] = {"mode": mode, "message_handler": on_message, "cache": None}
+    if isinstance(spec, InProcessServer):
+        return await stack.enter_async_context(Client(spec.factory(), **options))
+    if isinstance(spec, StdioServer):
+        assert server.log_path is not None
+        errlog = stack.enter_context(server.log_path.open("a", encoding="utf-8", errors="replace"))
+        params = StdioServerParameters(
+            command=spec.command,
+            args=list(spec.args),
+            env={**spec.env, TOKEN_VAR: conn.token},
+            cwd=spec.cwd,
+        )
+        transport: Transport = stdio_client(params, errlog=errlog)
+    else:
+        http = await stack.enter_async_context(
+            httpx2.AsyncClient(
+                headers=dict(spec.headers),
+                timeout=_HTTP_TIMEOUT,
+                event_hooks={"response": [conn.note_http_status]},
+            )
+        )
+        transport = streamable_http_client(
+            spec.url, http_client=http, max_sse_event_size=_MAX_HTTP_EVENT_BYTES
+        )
+    return await stack.enter_async_context(Client(watched(transport, conn.transport_closed), **options))
+
+
+async def list_all_tools(server: ServerRecord, client: Client) -> tuple[ToolSpec, ...]:
+    """Every page of the server's tools."""
+    tools: list[ToolSpec] = []
+    cursor: str | None = None
+    for _ in range(_MAX_LIST_PAGES):
+        page = await client.list_tools(cursor=cursor)
+        tools.extend(tool_spec(server.name, tool) for tool in page.tools)
+        cursor = page.next_cursor
+        if cursor is None:
+            return tuple(tools)
+    raise MCPError(types.INTERNAL_ERROR, f"tools/list did not end after {_MAX_LIST_PAGES} pages")
 
 
 # -- error messages: one redacted line each ----------------------------------------------------------

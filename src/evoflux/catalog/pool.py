@@ -17,19 +17,15 @@ from types import TracebackType
 from typing import Any
 
 import anyio
-import httpx2
 import mcp_types as types
 from anyio.abc import TaskGroup
-from mcp import Client, StdioServerParameters
-from mcp.client import IncomingMessage, Transport
-from mcp.client.stdio import stdio_client
-from mcp.client.streamable_http import streamable_http_client
+from mcp import Client
 from mcp.client.subscriptions import ListenNotSupportedError, SubscriptionLost
 from mcp.shared.exceptions import MCPError
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 from pydantic import ValidationError
 
-from evoflux.catalog.config import InProcessServer, ServersConfig, StdioServer
+from evoflux.catalog.config import ServersConfig, StdioServer
 from evoflux.catalog.connection import (
     RECENT_CALLS,
     CallStatus,
@@ -40,14 +36,15 @@ from evoflux.catalog.connection import (
     describe_failure,
     failure,
     innermost,
+    list_all_tools,
     one_line,
+    open_client,
     quiet_stdout_noise,
     timeout_message,
-    watched,
     with_context,
 )
-from evoflux.catalog.live import content_text, tool_spec
-from evoflux.catalog.processes import TOKEN_VAR, kill_marked
+from evoflux.catalog.live import content_text
+from evoflux.catalog.processes import kill_marked
 from evoflux.catalog.redaction import redact_logs
 from evoflux.catalog.tempdirs import make_temp_dir, remove_temp_dir
 from evoflux.catalog.tools import ToolCatalog, ToolSpec, tools_version
@@ -57,9 +54,6 @@ __all__ = ["RECENT_CALLS", "CallStatus", "ServerHealth", "ServerPool", "ServerSt
 
 logger = logging.getLogger(__name__)
 
-_MAX_LIST_PAGES = 100
-_MAX_HTTP_EVENT_BYTES = 256 * 1024 * 1024  # the SDK's 1 MiB default would fail large tool results
-_HTTP_TIMEOUT = httpx2.Timeout(30.0, read=300.0)  # per HTTP operation; each call also has its own deadline
 _PROBE_SECONDS = 5.0  # how long a server may take to answer tools/list after one of its calls timed out
 
 
@@ -470,9 +464,9 @@ class ServerPool:
             with conn.scope:
                 conn.scope.deadline = conn.connect_deadline
                 async with AsyncExitStack() as stack:
-                    client = await self._open(stack, server, conn)
+                    client = await open_client(stack, server, conn, self.mode, self.config.redact)
                     conn.phase = "tools/list"
-                    tools = await self._list_tools(server, client)
+                    tools = await list_all_tools(server, client)
                     conn.scope.deadline = math.inf
                     self._started(server, conn, client, tools, anyio.current_time() - started)
                     await self._serve(server, conn, client)
@@ -490,55 +484,6 @@ class ServerPool:
         finally:
             with anyio.CancelScope(shield=True):
                 await self._ended(server, conn)
-
-    async def _open(self, stack: AsyncExitStack, server: ServerRecord, conn: Connection) -> Client:
-        spec = server.spec
-
-        async def on_message(message: IncomingMessage) -> None:
-            if isinstance(message, Exception):
-                conn.note_noise(message)
-                logger.debug(
-                    "server %s: ignored transport fault %s", server.name, self.config.redact(repr(message))
-                )
-            elif isinstance(message, types.ToolListChangedNotification) and not conn.modern:
-                conn.signal_change()
-
-        options: dict[str, Any] = {"mode": self.mode, "message_handler": on_message, "cache": None}
-        if isinstance(spec, InProcessServer):
-            return await stack.enter_async_context(Client(spec.factory(), **options))
-        if isinstance(spec, StdioServer):
-            assert server.log_path is not None
-            errlog = stack.enter_context(server.log_path.open("a", encoding="utf-8", errors="replace"))
-            params = StdioServerParameters(
-                command=spec.command,
-                args=list(spec.args),
-                env={**spec.env, TOKEN_VAR: conn.token},
-                cwd=spec.cwd,
-            )
-            transport: Transport = stdio_client(params, errlog=errlog)
-        else:
-            http = await stack.enter_async_context(
-                httpx2.AsyncClient(
-                    headers=dict(spec.headers),
-                    timeout=_HTTP_TIMEOUT,
-                    event_hooks={"response": [conn.note_http_status]},
-                )
-            )
-            transport = streamable_http_client(
-                spec.url, http_client=http, max_sse_event_size=_MAX_HTTP_EVENT_BYTES
-            )
-        return await stack.enter_async_context(Client(watched(transport, conn.transport_closed), **options))
-
-    async def _list_tools(self, server: ServerRecord, client: Client) -> tuple[ToolSpec, ...]:
-        tools: list[ToolSpec] = []
-        cursor: str | None = None
-        for _ in range(_MAX_LIST_PAGES):
-            page = await client.list_tools(cursor=cursor)
-            tools.extend(tool_spec(server.name, tool) for tool in page.tools)
-            cursor = page.next_cursor
-            if cursor is None:
-                return tuple(tools)
-        raise MCPError(types.INTERNAL_ERROR, f"tools/list did not end after {_MAX_LIST_PAGES} pages")
 
     def _started(
         self,
@@ -612,7 +557,7 @@ class ServerPool:
         async for _ in conn.changes:
             try:
                 with anyio.fail_after(self.connect_timeout):
-                    tools = await self._list_tools(server, client)
+                    tools = await list_all_tools(server, client)
             except (MCPError, TimeoutError, ValidationError) as exc:
                 server.last_error = one_line(
                     self.config.redact(f"re-listing tools after a change failed: {exc}")
