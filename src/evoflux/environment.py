@@ -48,6 +48,7 @@ class ToolEnvironment:
             call_timeout=call_timeout,
             cache=cache,
             max_result_chars=max_result_chars,
+            down_reason=self.pool.down_reason,
         )
 
     async def __aenter__(self) -> ToolEnvironment:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import logging
+import re
 from pathlib import Path
 from typing import Any
 
@@ -228,3 +230,42 @@ class TestResolve:
         config = resolve_servers_config(None)
         assert config.source == "bundled servers"
         assert config.names
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            '{"mcpServers": {"weather": {"command": "a"}, "weather": {"command": "b"}}}',
+            "duplicate key 'weather' in mcpServers; each key may appear once",
+        ),
+        (
+            '{"mcpServers": {"w": {"command": "a", "env": {"KEY": "1", "KEY": "2"}}}}',
+            "duplicate key 'KEY' in mcpServers.w.env;",
+        ),
+        (
+            '{"mcpServers": {"w": {"command": "a"}}, "mcpServers": {}}',
+            "duplicate key 'mcpServers' in the top-level",
+        ),
+    ],
+)
+def test_duplicate_keys_are_errors_naming_key_and_place(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "servers.json"
+    path.write_text(text)
+    with pytest.raises(UserError, match=re.escape(f"{path}: {message}")):
+        load_servers_config(path)
+
+
+def test_an_unknown_field_is_a_warning_naming_the_nearest_known_one(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "servers.json"
+    path.write_text('{"mcpServers": {"w": {"command": "python", "arg": ["-m", "w"], "colour": "red"}}}')
+    config = load_servers_config(path)
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert config["w"] == StdioServer("w", "python")
+    assert warnings == [
+        f"{path}: server 'w' has an unknown field 'arg', which is ignored; did you mean 'args'?",
+        f"{path}: server 'w' has an unknown field 'colour', which is ignored; "
+        "known fields: type, command, args, env, cwd, url, headers, disabled",
+    ]

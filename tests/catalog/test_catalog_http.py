@@ -89,3 +89,39 @@ async def test_an_unreachable_url_is_down_at_once() -> None:
     error = healths["gone"].last_error or ""
     assert healths["gone"].state is ServerState.DOWN
     assert error.startswith("HTTP request to http://127.0.0.1:9/mcp?key=*** failed: ConnectError")
+
+
+async def test_an_echoed_token_stays_out_of_errors_and_the_sdk_tracebacks(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def echo_token(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        """Answers every request with non-JSON that repeats the token of its Authorization header."""
+        if scope["type"] != "http":
+            return
+        token = dict(scope["headers"]).get(b"authorization", b"").split()[-1]
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"application/json")],
+            }
+        )
+        await send({"type": "http.response.body", "body": b"not json: " + token})
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(echo_token, log_level="warning", lifespan="off"))
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(server.serve, [sock])
+        with anyio.fail_after(5):
+            while not server.started:
+                await anyio.sleep(0.01)
+        url = f"http://127.0.0.1:{sock.getsockname()[1]}/mcp"
+        config = ServersConfig.of(HttpServer("remote", url, {"Authorization": "Bearer literal-token-77"}))
+        async with ServerPool(config, connect_timeout=5) as pool:
+            healths = await pool.start()
+        server.should_exit = True
+    assert healths["remote"].state is ServerState.DOWN
+    assert "not json: ***" in (healths["remote"].last_error or "")
+    assert "Error parsing JSON response" in caplog.text  # the SDK's traceback, forwarded
+    assert "literal-token-77" not in caplog.text + str(healths)

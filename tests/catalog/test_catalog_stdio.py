@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
+import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import anyio
 import pytest
-from catalog_helpers import alive, fake_stdio, python_stdio
+from catalog_helpers import FAKE_SERVERS, alive, fake_stdio, python_stdio
 
 from evoflux.catalog.config import ServersConfig, StdioServer
 from evoflux.catalog.pool import CallStatus, ServerPool, ServerState
@@ -158,3 +161,44 @@ async def test_server_secrets_stay_out_of_errors_and_logs(caplog: pytest.LogCapt
     assert "auth failed for ***" in (result.error or "")
     shown = f"{result} {health} {config!r} " + " ".join(r.getMessage() for r in caplog.records)
     assert SECRET not in shown
+
+
+async def test_a_server_stuck_behind_an_oversized_result_is_restarted_for_the_next_call() -> None:
+    async with ServerPool(ServersConfig.of(fake_stdio("flood", "flood.py"))) as pool:
+        await pool.start()
+        flooded = await pool.call_tool("flood", "flood", {"megabytes": 8, "seconds": 120}, timeout=1)
+        after = await pool.call_tool("flood", "echo", {"text": "still here"}, timeout=40)
+        health = pool.health("flood")
+    assert flooded.status is CallStatus.TIMEOUT
+    assert after.status is CallStatus.OK and after.text == "still here"
+    assert health.restarts == 1
+    assert "stuck after a call timed out: no answer to tools/list within 5 s" in (health.last_error or "")
+
+
+async def test_sigterm_removes_the_server_log_folder() -> None:
+    script = f"""
+import sys, anyio
+sys.path.insert(0, {str(FAKE_SERVERS.parent)!r})
+from catalog_helpers import fake_stdio
+from evoflux.catalog.config import ServersConfig
+from evoflux.catalog.pool import ServerPool
+
+async def main():
+    async with ServerPool(ServersConfig.of(fake_stdio("box", "toolbox.py"))) as pool:
+        await pool.call_tool("box", "pid", {{}})
+        print(pool.health("box").log_path, flush=True)
+        await anyio.sleep(60)
+
+anyio.run(main)
+"""
+    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout is not None
+        log_path = Path((await anyio.to_thread.run_sync(child.stdout.readline)).strip())
+        assert log_path.parent.is_dir()
+        child.send_signal(signal.SIGTERM)
+        code = await anyio.to_thread.run_sync(lambda: child.wait(timeout=20))
+    finally:
+        child.kill()
+    assert code == -signal.SIGTERM
+    assert not log_path.parent.exists()

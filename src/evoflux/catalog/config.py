@@ -5,15 +5,19 @@ Owns parsing, `${VAR}` expansion and finding the default config; starting server
 
 from __future__ import annotations
 
+import difflib
 import json
+import logging
 import os
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from evoflux.catalog.redaction import Redactor, url_passwords
 from evoflux.errors import UserError
 
 if TYPE_CHECKING:
@@ -25,17 +29,12 @@ ENV_VAR = "EVOFLUX_SERVERS"
 LOCAL_CONFIG = "evoflux.servers.json"
 """Config file picked up from the current directory when neither a path nor `$EVOFLUX_SERVERS` is given."""
 
-_MIN_SECRET_LENGTH = 4
 _PLACEHOLDER = re.compile(r"\$\{([^}]*)\}")
 _VARIABLE = re.compile(r"(?:env:)?([A-Za-z_][A-Za-z0-9_]*)(?::-(.*))?", re.DOTALL)
 _HTTP_TYPES = frozenset({"http", "streamable-http", "streamablehttp", "streamable_http"})
+_KNOWN_FIELDS = ("type", "command", "args", "env", "cwd", "url", "headers", "disabled")
 
-
-def _redact(text: str, secrets: Iterable[str]) -> str:
-    for secret in sorted(secrets, key=len, reverse=True):
-        if len(secret) >= _MIN_SECRET_LENGTH:
-            text = text.replace(secret, "***")
-    return text
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -55,11 +54,11 @@ class StdioServer:
 
     def describe(self) -> tuple[str, str]:
         """(transport, target) for display, with secrets redacted."""
-        return "stdio", _redact(" ".join([self.command, *self.args]), self.secrets)
+        return "stdio", Redactor(self.secrets)(" ".join([self.command, *self.args]))
 
     def __repr__(self) -> str:
         shown = f"StdioServer(name={self.name!r}, command={self.command!r}, args={self.args!r}, cwd={self.cwd!r}, "
-        return _redact(shown, self.secrets) + f"env=<{', '.join(sorted(self.env))}>)"
+        return Redactor(self.secrets)(shown) + f"env=<{', '.join(sorted(self.env))}>)"
 
 
 @dataclass(frozen=True)
@@ -73,14 +72,14 @@ class HttpServer:
 
     @property
     def secrets(self) -> frozenset[str]:
-        return frozenset(self.headers.values()) | self.expanded
+        return frozenset(self.headers.values()) | self.expanded | url_passwords(self.url)
 
     def describe(self) -> tuple[str, str]:
         """(transport, target) for display, with secrets redacted."""
-        return "http", _redact(self.url, self.secrets)
+        return "http", Redactor(self.secrets)(self.url)
 
     def __repr__(self) -> str:
-        shown = _redact(f"HttpServer(name={self.name!r}, url={self.url!r}, ", self.secrets)
+        shown = Redactor(self.secrets)(f"HttpServer(name={self.name!r}, url={self.url!r}, ")
         return shown + f"headers=<{', '.join(sorted(self.headers))}>)"
 
 
@@ -140,9 +139,14 @@ class ServersConfig:
     def secrets(self) -> frozenset[str]:
         return frozenset().union(*(server.secrets for server in self.servers.values()))
 
+    @cached_property
+    def redactor(self) -> Redactor:
+        return Redactor(self.secrets)
+
     def redact(self, text: str) -> str:
-        """`text` with every secret value (env and header values, expanded variables) replaced by `***`."""
-        return _redact(text, self.secrets)
+        """`text` with every secret (env and header values, expanded variables, a header's token, URL
+        passwords) and every URL's credentials replaced by `***`."""
+        return self.redactor(text)
 
 
 class _Expander:
@@ -186,11 +190,52 @@ def _string_map(value: Any, source: str, server: str, key: str, expand: _Expande
     return {k: expand(v, f"{key}.{k}") for k, v in value.items()}
 
 
+def _warn_unknown_fields(name: str, entry: Mapping[str, Any], source: str) -> None:
+    """A field evoflux does not read is a warning naming the nearest known one (`arg` for `args`)."""
+    for key in entry:
+        if key in _KNOWN_FIELDS:
+            continue
+        near = difflib.get_close_matches(str(key), _KNOWN_FIELDS, n=1, cutoff=0.6)
+        hint = f"did you mean {near[0]!r}?" if near else f"known fields: {', '.join(_KNOWN_FIELDS)}"
+        logger.warning("%s: server %r has an unknown field %r, which is ignored; %s", source, name, key, hint)
+
+
+class _JsonObject(dict[str, Any]):
+    """A decoded JSON object that remembers the keys it held more than once."""
+
+    duplicates: tuple[str, ...] = ()
+
+
+def _json_object(pairs: list[tuple[str, Any]]) -> _JsonObject:
+    found = _JsonObject(pairs)
+    if len(found) < len(pairs):
+        found.duplicates = tuple(key for key, count in Counter(key for key, _ in pairs).items() if count > 1)
+    return found
+
+
+def _duplicate_key(value: Any, where: str) -> tuple[str, str] | None:
+    """The first (key, location) held twice by an object anywhere in `value`, or None."""
+    if isinstance(value, _JsonObject):
+        if value.duplicates:
+            return value.duplicates[0], where
+        children = [(f"{where}.{key}" if where else key, child) for key, child in value.items()]
+    elif isinstance(value, list):
+        children = [(f"{where}[{i}]", item) for i, item in enumerate(value)]
+    else:
+        return None
+    for place, child in children:
+        found = _duplicate_key(child, place)
+        if found is not None:
+            return found
+    return None
+
+
 def _parse_server(
     name: str, entry: Any, source: str, base_dir: Path | None, environ: Mapping[str, str]
 ) -> ServerSpec:
     if not isinstance(entry, Mapping):
         raise UserError(f"{source}: server {name!r} must be an object with 'command' or 'url'")
+    _warn_unknown_fields(name, entry, source)
     expand = _Expander(source, name, environ)
     kind = entry.get("type")
     if kind is not None and not isinstance(kind, str):
@@ -296,11 +341,18 @@ def load_servers_config(path: str | Path, *, environ: Mapping[str, str] | None =
     except UnicodeDecodeError:
         raise UserError(f"{path}: not a UTF-8 text file") from None
     try:
-        data = json.loads(text)
+        data = json.loads(text, object_pairs_hook=_json_object)
     except json.JSONDecodeError as exc:
         raise UserError(
             f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
         ) from None
+    duplicate = _duplicate_key(data, "")
+    if duplicate is not None:
+        key, where = duplicate
+        raise UserError(
+            f"{path}: duplicate key {key!r} in {where or 'the top-level object'}; "
+            "each key may appear once (the last one would silently win)"
+        )
     return parse_servers_config(data, str(path), base_dir=Path(path).resolve().parent, environ=environ)
 
 

@@ -8,73 +8,53 @@ from __future__ import annotations
 import logging
 import math
 import re
-import shutil
-import tempfile
-from collections import deque
-from collections.abc import AsyncIterator, Callable, Iterable
-from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 import anyio
-import httpx2
 import mcp_types as types
 from anyio.abc import TaskGroup
-from mcp import Client, StdioServerParameters
-from mcp.client import IncomingMessage, Transport
-from mcp.client.stdio import stdio_client
-from mcp.client.streamable_http import streamable_http_client
+from mcp import Client
 from mcp.client.subscriptions import ListenNotSupportedError, SubscriptionLost
 from mcp.shared.exceptions import MCPError
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 from pydantic import ValidationError
 
-from evoflux.catalog.config import HttpServer, InProcessServer, ServersConfig, StdioServer
-from evoflux.catalog.live import content_text, tool_spec
-from evoflux.catalog.processes import TOKEN_VAR, kill_marked, new_token
+from evoflux.catalog.config import ServersConfig, StdioServer
+from evoflux.catalog.connection import (
+    RECENT_CALLS,
+    CallStatus,
+    Connection,
+    Request,
+    ServerRecord,
+    ToolCallResult,
+    describe_failure,
+    failure,
+    innermost,
+    list_all_tools,
+    one_line,
+    open_client,
+    quiet_stdout_noise,
+    timeout_message,
+    with_context,
+)
+from evoflux.catalog.live import content_text
+from evoflux.catalog.processes import kill_marked
+from evoflux.catalog.redaction import redact_logs
+from evoflux.catalog.tempdirs import make_temp_dir, remove_temp_dir
 from evoflux.catalog.tools import ToolCatalog, ToolSpec, tools_version
 from evoflux.errors import UserError
 
+__all__ = ["RECENT_CALLS", "CallStatus", "ServerHealth", "ServerPool", "ServerState", "ToolCallResult"]
+
 logger = logging.getLogger(__name__)
 
-RECENT_CALLS = 10
-"""How many recent calls (and restarts) decide between `up` and `degraded`."""
-
-_MAX_LIST_PAGES = 100
-_MAX_HTTP_EVENT_BYTES = 256 * 1024 * 1024  # the SDK's 1 MiB default would fail large tool results
-_HTTP_TIMEOUT = httpx2.Timeout(30.0, read=300.0)  # per HTTP operation; each call also has its own deadline
-_STDERR_TAIL_BYTES = 4096
-_STDERR_TAIL_LINES = 3
-_MAX_ERROR_CHARS = 600
-_NOISE_SAMPLES = 3
-_SDK_NOISE_MESSAGE = "Failed to parse JSONRPC message from server"  # mcp.client.stdio, logged per bad line
-
-
-class CallStatus(StrEnum):
-    OK = "ok"
-    TOOL_ERROR = "tool_error"  # the tool ran and reported an error (an `isError` result)
-    TIMEOUT = "timeout"
-    SERVER_DOWN = "server_down"  # could not start, or died during the call
-    PROTOCOL_ERROR = "protocol_error"  # the server answered with a JSON-RPC error or a malformed result
-    UNKNOWN_SERVER = "unknown_server"
-
-
-@dataclass(frozen=True)
-class ToolCallResult:
-    """What one tool call gave: never an exception."""
-
-    status: CallStatus
-    structured: Any = None
-    text: str = ""
-    error: str | None = None
-    seconds: float = 0.0
-
-    @property
-    def ok(self) -> bool:
-        return self.status is CallStatus.OK
+_PROBE_SECONDS = 5.0  # how long a server may take to answer tools/list after one of its calls timed out
 
 
 class ServerState(StrEnum):
@@ -106,176 +86,6 @@ class ServerHealth:
     last_error: str | None = None
     protocol_version: str | None = None
     log_path: str | None = None  # stderr of a stdio server
-
-
-@dataclass(eq=False)
-class _Request:
-    tool: str
-    args: dict[str, Any]
-    started: float
-    scope: anyio.CancelScope  # carries the call's deadline; cancelled when the caller gives up
-    done: anyio.Event = field(default_factory=anyio.Event)
-    result: ToolCallResult | None = None
-
-    def finish(self, result: ToolCallResult) -> None:
-        if self.result is None:
-            self.result = result
-            self.done.set()
-
-
-def _one_line(text: str, limit: int = _MAX_ERROR_CHARS) -> str:
-    line = " ".join(text.split())
-    return line if len(line) <= limit else line[: limit - 3] + "..."
-
-
-class _QuietStdoutNoise(logging.Filter):
-    """Demotes the SDK's ERROR-with-traceback for each non-JSON stdout line to DEBUG: the pool counts them
-    and names them in the server's error instead, so a chatty server cannot flood the terminal."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.msg == _SDK_NOISE_MESSAGE:
-            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
-            record.exc_info = record.exc_text = None
-        return True
-
-
-def _quiet_stdout_noise() -> None:
-    sdk_logger = logging.getLogger("mcp.client.stdio")
-    if not any(isinstance(existing, _QuietStdoutNoise) for existing in sdk_logger.filters):
-        sdk_logger.addFilter(_QuietStdoutNoise())
-
-
-class _Connection:
-    """One generation of one server: its owner task's mailbox and what that owner has learned."""
-
-    def __init__(self, connect_deadline: float, max_concurrency: int, log_offset: int):
-        self.requests, self.inbox = anyio.create_memory_object_stream[_Request](math.inf)
-        self._changed, self.changes = anyio.create_memory_object_stream[None](1)
-        self.connect_deadline = connect_deadline
-        self.scope = anyio.CancelScope()  # the owner's whole life; cancelled to abandon a start
-        self.serving = anyio.CancelScope()  # the request loop; cancelled when the server is found dead
-        self.limit = anyio.Semaphore(max_concurrency)
-        self.ready = anyio.Event()  # set once up, or once the start failed
-        self.transport_closed = anyio.Event()
-        self.token = new_token()
-        self.log_offset = log_offset
-        self.phase = "initialize"
-        self.up = False
-        self.was_up = False
-        self.modern = False
-        self.error: str | None = None
-        self.noise_count = 0
-        self.noise: list[str] = []
-        self.http_status: str | None = None  # the last HTTP error status, which the SDK does not report
-
-    async def note_http_status(self, response: httpx2.Response) -> None:
-        if response.status_code >= 400:
-            self.http_status = f"{response.status_code} {response.reason_phrase}".strip()
-
-    def signal_change(self) -> None:
-        """Ask for a re-list; signals that arrive while one is already pending merge into it."""
-        try:
-            self._changed.send_nowait(None)
-        except anyio.WouldBlock:
-            logger.debug("tool-list change merged into the re-list already pending")
-        except (anyio.ClosedResourceError, anyio.BrokenResourceError):
-            logger.debug("tool-list change after the connection ended; the next start re-lists anyway")
-
-    def note_noise(self, exc: Exception) -> None:
-        self.noise_count += 1
-        sample: object = exc
-        if (
-            isinstance(exc, ValidationError)
-            and exc.errors()
-            and isinstance(exc.errors()[0].get("input"), str)
-        ):
-            sample = exc.errors()[0]["input"]
-        if len(self.noise) < _NOISE_SAMPLES:
-            self.noise.append(_one_line(str(sample), 80))
-
-    def close_mailbox(self, reason: str) -> None:
-        """Refuse new requests and answer the queued ones; no await, so nothing can slip in meanwhile."""
-        self.requests.close()
-        while True:
-            try:
-                request = self.inbox.receive_nowait()
-            except (anyio.WouldBlock, anyio.EndOfStream, anyio.ClosedResourceError):
-                break
-            request.finish(_failure(CallStatus.SERVER_DOWN, reason, request.started))
-        self.inbox.close()
-        self._changed.close()
-        self.changes.close()
-
-
-class _Server:
-    """Everything the pool keeps about one server across restarts."""
-
-    def __init__(self, spec: StdioServer | HttpServer | InProcessServer):
-        self.spec = spec
-        self.name = spec.name
-        self.log_path: Path | None = None
-        self.conn: _Connection | None = None
-        self.tools: tuple[ToolSpec, ...] = ()
-        self.listed = False
-        self.failed = False
-        self.restarts = 0
-        self.startup_seconds: float | None = None
-        self.protocol_version: str | None = None
-        self.last_error: str | None = None
-        self.recent: deque[bool] = deque(maxlen=RECENT_CALLS)  # True = a timeout, crash or restart
-
-
-def _failure(status: CallStatus, error: str, started: float) -> ToolCallResult:
-    return ToolCallResult(status=status, error=error, seconds=anyio.current_time() - started)
-
-
-def _leaf(exc: BaseException) -> BaseException:
-    """The first real error inside (possibly nested) exception groups."""
-    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
-        exc = exc.exceptions[0]
-    return exc
-
-
-class _EndWatch:
-    """A transport read stream that sets `ended` when the server side closes (EOF): how a crash is noticed."""
-
-    def __init__(self, inner: Any, ended: anyio.Event):
-        self._inner = inner
-        self._ended = ended
-
-    async def receive(self) -> Any:
-        try:
-            return await self._inner.receive()
-        except (anyio.EndOfStream, anyio.ClosedResourceError, anyio.BrokenResourceError):
-            self._ended.set()
-            raise
-
-    def __aiter__(self) -> _EndWatch:
-        return self
-
-    async def __anext__(self) -> Any:
-        try:
-            return await self.receive()
-        except anyio.EndOfStream:
-            raise StopAsyncIteration from None
-
-    async def aclose(self) -> None:
-        await self._inner.aclose()
-
-    async def __aenter__(self) -> _EndWatch:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.aclose()
-
-    def __getattr__(self, name: str) -> Any:  # e.g. `last_context` of the HTTP transport's streams
-        return getattr(self._inner, name)
-
-
-@asynccontextmanager
-async def _watched(transport: Transport, ended: anyio.Event) -> AsyncIterator[tuple[Any, Any]]:
-    async with transport as (read, write):
-        yield _EndWatch(read, ended), write
 
 
 class ServerPool:
@@ -315,7 +125,7 @@ class ServerPool:
         self.mode = mode
         self._own_log_dir = log_dir is None
         self._log_dir = Path(log_dir) if log_dir is not None else None
-        self._servers = {name: _Server(spec) for name, spec in config.servers.items()}
+        self._servers = {name: ServerRecord(spec) for name, spec in config.servers.items()}
         self._tg: TaskGroup | None = None
         self._closing = False
         self._final: dict[str, ServerHealth] = {}  # health as it was when the pool closed
@@ -325,7 +135,8 @@ class ServerPool:
     async def __aenter__(self) -> ServerPool:
         if self._tg is not None:
             raise RuntimeError("a ServerPool can be entered only once")
-        _quiet_stdout_noise()
+        quiet_stdout_noise()
+        redact_logs(self.config.redactor)
         self._tg = anyio.create_task_group()
         await self._tg.__aenter__()
         return self
@@ -355,7 +166,7 @@ class ServerPool:
         finally:
             if self._own_log_dir and self._log_dir is not None:
                 try:
-                    shutil.rmtree(self._log_dir)
+                    remove_temp_dir(self._log_dir)
                 except OSError as exc:
                     logger.warning("could not remove the server log directory %s: %s", self._log_dir, exc)
 
@@ -379,7 +190,7 @@ class ServerPool:
         self._require_open()
         state = self._servers[name]
         conn = await self._connection(state)
-        return state.tools if isinstance(conn, _Connection) else ()
+        return state.tools if isinstance(conn, Connection) else ()
 
     async def catalog(self, names: Iterable[str] | None = None) -> ToolCatalog:
         """A catalog of the named servers (default: all) that are up; the others are absent (see `health`)."""
@@ -414,6 +225,13 @@ class ServerPool:
             log_path=str(server.log_path) if server.log_path is not None else None,
         )
 
+    def down_reason(self, name: str) -> str | None:
+        """Why a configured server cannot serve calls (its start failed, or it gave up restarting), else None."""
+        server = self._servers.get(name)
+        if server is None or self.health(name).state is not ServerState.DOWN:
+            return None
+        return f"server {name!r} is down: {server.last_error or 'it failed'}"
+
     def healths(self) -> dict[str, ServerHealth]:
         return {name: self.health(name) for name in self._servers}
 
@@ -425,33 +243,37 @@ class ServerPool:
         state = self._servers.get(server)
         if state is None:
             known = ", ".join(self._servers) or "none"
-            return _failure(CallStatus.UNKNOWN_SERVER, f"unknown server {server!r} (known: {known})", started)
+            return failure(CallStatus.UNKNOWN_SERVER, f"unknown server {server!r} (known: {known})", started)
         limit = self.call_timeout if timeout is None else timeout
         with anyio.move_on_after(limit):
             result = await self._call(state, tool, args, started, started + limit)
             state.recent.append(result.status in (CallStatus.TIMEOUT, CallStatus.SERVER_DOWN))
+            if result.status is CallStatus.TIMEOUT and state.conn is not None:
+                state.conn.suspect()
             return result
         state.recent.append(True)
+        if state.conn is not None:
+            state.conn.suspect()
         starting = state.conn is not None and not state.conn.ready.is_set()
         why = f"server {server!r} was still starting" if starting else "the call was cancelled"
-        return _failure(
+        return failure(
             CallStatus.TIMEOUT, f"no result from {server}:{tool} within {limit:g} s; {why}", started
         )
 
     # -- calls -----------------------------------------------------------------------------------------
 
     async def _call(
-        self, state: _Server, tool: str, args: dict[str, Any], started: float, deadline: float
+        self, state: ServerRecord, tool: str, args: dict[str, Any], started: float, deadline: float
     ) -> ToolCallResult:
         conn = await self._connection(state)
         if isinstance(conn, str):
-            return _failure(CallStatus.SERVER_DOWN, f"server {state.name!r} is down: {conn}", started)
-        request = _Request(tool, dict(args), started, anyio.CancelScope(deadline=deadline))
+            return failure(CallStatus.SERVER_DOWN, f"server {state.name!r} is down: {conn}", started)
+        request = Request(tool, dict(args), started, anyio.CancelScope(deadline=deadline))
         try:
             conn.requests.send_nowait(request)
         except (anyio.BrokenResourceError, anyio.ClosedResourceError):
             reason = conn.error or "the server pool is closing"
-            return _failure(CallStatus.SERVER_DOWN, f"server {state.name!r} is down: {reason}", started)
+            return failure(CallStatus.SERVER_DOWN, f"server {state.name!r} is down: {reason}", started)
         try:
             await request.done.wait()
         finally:
@@ -459,7 +281,9 @@ class ServerPool:
         assert request.result is not None
         return request.result
 
-    async def _serve_one(self, state: _Server, conn: _Connection, client: Client, request: _Request) -> None:
+    async def _serve_one(
+        self, state: ServerRecord, conn: Connection, client: Client, request: Request
+    ) -> None:
         """Run one request as a child of the owner task; always finishes the request."""
         try:
             with request.scope:
@@ -471,7 +295,7 @@ class ServerPool:
                 request.finish(self._result(answer, request.started))
             if request.scope.cancelled_caught:
                 request.finish(
-                    _failure(
+                    failure(
                         CallStatus.TIMEOUT,
                         f"{request.tool}: the call was cancelled at its deadline",
                         request.started,
@@ -481,43 +305,67 @@ class ServerPool:
             request.finish(self._call_failure(state, conn, request, exc))
         finally:
             request.finish(
-                _failure(CallStatus.SERVER_DOWN, conn.error or "the server pool is closing", request.started)
+                failure(CallStatus.SERVER_DOWN, conn.error or "the server pool is closing", request.started)
             )
+
+    async def _probe_when_suspected(self, server: ServerRecord, conn: Connection, client: Client) -> None:
+        """After a timed-out call, make sure the server still answers; a stuck one is restarted.
+
+        A result too large to read in time (stdio reads one line at a time) holds up every later answer of
+        the connection, so a tools/list that gets none within `_PROBE_SECONDS` ends it, and the next call
+        starts a fresh one. Calls wait for the verdict (see `_connection`) instead of queueing behind it.
+        """
+        seconds = min(_PROBE_SECONDS, self.connect_timeout)
+        async for _ in conn.suspicions:
+            try:
+                with anyio.move_on_after(seconds) as waiting:
+                    await client.list_tools()
+                if waiting.cancelled_caught and conn.error is None:
+                    message = f"stuck after a call timed out: no answer to tools/list within {seconds:g} s"
+                    self._mark_dead(server, conn, message + " (a result too large to read in time?)")
+            except (MCPError, ValidationError, anyio.BrokenResourceError, anyio.ClosedResourceError) as exc:
+                logger.debug(
+                    "server %s answered the probe with %s", server.name, self.config.redact(repr(exc))
+                )
+            finally:
+                if conn.probe is not None:
+                    conn.probe.set()
+                conn.probe = None
 
     def _result(self, answer: types.CallToolResult, started: float) -> ToolCallResult:
         text = content_text(answer.content)
         seconds = anyio.current_time() - started
         if answer.is_error:
-            error = _one_line(self.config.redact(text)) or "the tool reported an error without a message"
+            error = one_line(self.config.redact(text)) or "the tool reported an error without a message"
             return ToolCallResult(CallStatus.TOOL_ERROR, answer.structured_content, text, error, seconds)
         return ToolCallResult(CallStatus.OK, answer.structured_content, text, None, seconds)
 
     def _call_failure(
-        self, state: _Server, conn: _Connection, request: _Request, exc: Exception
+        self, state: ServerRecord, conn: Connection, request: Request, exc: Exception
     ) -> ToolCallResult:
-        leaf = _leaf(exc)
+        leaf = innermost(exc)
         redact = self.config.redact
         if isinstance(leaf, MCPError) and leaf.code == types.REQUEST_TIMEOUT:
-            return _failure(CallStatus.TIMEOUT, redact(f"{request.tool}: {leaf.message}"), request.started)
+            return failure(CallStatus.TIMEOUT, redact(f"{request.tool}: {leaf.message}"), request.started)
         if isinstance(leaf, TimeoutError):
-            return _failure(CallStatus.TIMEOUT, f"{request.tool}: timed out", request.started)
+            return failure(CallStatus.TIMEOUT, f"{request.tool}: timed out", request.started)
         if (isinstance(leaf, MCPError) and leaf.code == types.CONNECTION_CLOSED) or isinstance(
             leaf, anyio.BrokenResourceError | anyio.ClosedResourceError | anyio.EndOfStream
         ):
             if conn.error is None:
                 self._mark_dead(state, conn, "the server closed the connection during a call")
-            return _failure(
+            return failure(
                 CallStatus.SERVER_DOWN, conn.error or "the server pool is closing", request.started
             )
         if isinstance(leaf, MCPError):
             message = f"server error {leaf.code} from {request.tool}: {leaf.message}"
-            return _failure(CallStatus.PROTOCOL_ERROR, _one_line(redact(message)), request.started)
+            return failure(CallStatus.PROTOCOL_ERROR, one_line(redact(message)), request.started)
         if isinstance(leaf, ValidationError | RuntimeError):
             message = f"malformed result from {request.tool}: {type(leaf).__name__}: {leaf}"
-            return _failure(CallStatus.PROTOCOL_ERROR, _one_line(redact(message)), request.started)
+            return failure(CallStatus.PROTOCOL_ERROR, one_line(redact(message)), request.started)
         logger.warning("%s:%s failed unexpectedly: %s", state.name, request.tool, redact(repr(leaf)))
         message = f"{request.tool} failed: {type(leaf).__name__}: {leaf}"
-        return _failure(CallStatus.PROTOCOL_ERROR, _one_line(redact(message)), request.started)
+        return failure(CallStatus.PROTOCOL_ERROR, one_line(redact(message)), request.started)
 
     # -- starting and owning a server ------------------------------------------------------------------
 
@@ -535,7 +383,7 @@ class ServerPool:
             raise UserError(f"unknown server {', '.join(map(repr, unknown))} (known: {known})")
         return wanted
 
-    def _state(self, server: _Server) -> ServerState:
+    def _state(self, server: ServerRecord) -> ServerState:
         conn = server.conn
         if server.failed:
             return ServerState.DOWN
@@ -549,13 +397,15 @@ class ServerPool:
             return ServerState.DEGRADED
         return ServerState.UP
 
-    async def _connection(self, server: _Server) -> _Connection | str:
+    async def _connection(self, server: ServerRecord) -> Connection | str:
         """The server's live connection, starting or restarting it as needed; a string says why not."""
         if self._closing or self._tg is None:
             return "the server pool is not open"
         if server.failed:
             return server.last_error or "it failed"
         conn = server.conn
+        if conn is not None and conn.probe is not None:
+            await conn.probe.wait()  # a call timed out: is the server stuck behind it?
         if conn is None or (conn.ready.is_set() and not conn.up):
             if conn is not None:  # it was up and died
                 if server.restarts >= self.max_restarts:
@@ -572,16 +422,18 @@ class ServerPool:
             with anyio.move_on_after(conn.connect_deadline - anyio.current_time()):
                 await conn.ready.wait()
             if not conn.ready.is_set():
-                self._start_failed(server, conn, self._timeout_message(server, conn))
+                self._start_failed(
+                    server, conn, timeout_message(server, conn, self.connect_timeout, self.config.redact)
+                )
         return conn if conn.up else (conn.error or server.last_error or "it is not running")
 
-    def _launch(self, server: _Server) -> _Connection:
+    def _launch(self, server: ServerRecord) -> Connection:
         assert self._tg is not None
         offset = 0
         if isinstance(server.spec, StdioServer):
             server.log_path = self._stderr_path(server.name)
             offset = server.log_path.stat().st_size if server.log_path.exists() else 0
-        conn = _Connection(
+        conn = Connection(
             anyio.current_time() + self.connect_timeout, self.max_concurrency_per_server, offset
         )
         server.conn = conn
@@ -590,11 +442,11 @@ class ServerPool:
 
     def _stderr_path(self, name: str) -> Path:
         if self._log_dir is None:
-            self._log_dir = Path(tempfile.mkdtemp(prefix="evoflux-servers-"))
+            self._log_dir = make_temp_dir("evoflux-servers-")
         self._log_dir.mkdir(parents=True, exist_ok=True)
         return self._log_dir / f"{re.sub(r'[^A-Za-z0-9_.-]', '_', name)}.stderr.log"
 
-    def _start_failed(self, server: _Server, conn: _Connection, error: str) -> None:
+    def _start_failed(self, server: ServerRecord, conn: Connection, error: str) -> None:
         if conn.ready.is_set():
             return
         conn.error = error
@@ -605,24 +457,26 @@ class ServerPool:
             server.last_error = error
             logger.warning("server %s is down: %s", server.name, error)
 
-    async def _own(self, server: _Server, conn: _Connection) -> None:
+    async def _own(self, server: ServerRecord, conn: Connection) -> None:
         """The owner task: open the transport and session, list tools, serve requests, close, sweep."""
         started = anyio.current_time()
         try:
             with conn.scope:
                 conn.scope.deadline = conn.connect_deadline
                 async with AsyncExitStack() as stack:
-                    client = await self._open(stack, server, conn)
+                    client = await open_client(stack, server, conn, self.mode, self.config.redact)
                     conn.phase = "tools/list"
-                    tools = await self._list_tools(server, client)
+                    tools = await list_all_tools(server, client)
                     conn.scope.deadline = math.inf
                     self._started(server, conn, client, tools, anyio.current_time() - started)
                     await self._serve(server, conn, client)
             if conn.scope.cancelled_caught and not conn.ready.is_set() and not self._closing:
-                self._start_failed(server, conn, self._timeout_message(server, conn))
+                self._start_failed(
+                    server, conn, timeout_message(server, conn, self.connect_timeout, self.config.redact)
+                )
         except Exception as exc:  # boundary: one server's fault ends only its own owner task
-            error = self._describe(server, conn, exc)
-            logger.debug("server %s owner ended by %s", server.name, self.config.redact(repr(_leaf(exc))))
+            error = describe_failure(server, conn, exc, self.config.redact)
+            logger.debug("server %s owner ended by %s", server.name, self.config.redact(repr(innermost(exc))))
             if not conn.ready.is_set():
                 self._start_failed(server, conn, error)
             elif conn.error is None:
@@ -631,57 +485,13 @@ class ServerPool:
             with anyio.CancelScope(shield=True):
                 await self._ended(server, conn)
 
-    async def _open(self, stack: AsyncExitStack, server: _Server, conn: _Connection) -> Client:
-        spec = server.spec
-
-        async def on_message(message: IncomingMessage) -> None:
-            if isinstance(message, Exception):
-                conn.note_noise(message)
-                logger.debug(
-                    "server %s: ignored transport fault %s", server.name, self.config.redact(repr(message))
-                )
-            elif isinstance(message, types.ToolListChangedNotification) and not conn.modern:
-                conn.signal_change()
-
-        options: dict[str, Any] = {"mode": self.mode, "message_handler": on_message, "cache": None}
-        if isinstance(spec, InProcessServer):
-            return await stack.enter_async_context(Client(spec.factory(), **options))
-        if isinstance(spec, StdioServer):
-            assert server.log_path is not None
-            errlog = stack.enter_context(server.log_path.open("a", encoding="utf-8", errors="replace"))
-            params = StdioServerParameters(
-                command=spec.command,
-                args=list(spec.args),
-                env={**spec.env, TOKEN_VAR: conn.token},
-                cwd=spec.cwd,
-            )
-            transport: Transport = stdio_client(params, errlog=errlog)
-        else:
-            http = await stack.enter_async_context(
-                httpx2.AsyncClient(
-                    headers=dict(spec.headers),
-                    timeout=_HTTP_TIMEOUT,
-                    event_hooks={"response": [conn.note_http_status]},
-                )
-            )
-            transport = streamable_http_client(
-                spec.url, http_client=http, max_sse_event_size=_MAX_HTTP_EVENT_BYTES
-            )
-        return await stack.enter_async_context(Client(_watched(transport, conn.transport_closed), **options))
-
-    async def _list_tools(self, server: _Server, client: Client) -> tuple[ToolSpec, ...]:
-        tools: list[ToolSpec] = []
-        cursor: str | None = None
-        for _ in range(_MAX_LIST_PAGES):
-            page = await client.list_tools(cursor=cursor)
-            tools.extend(tool_spec(server.name, tool) for tool in page.tools)
-            cursor = page.next_cursor
-            if cursor is None:
-                return tuple(tools)
-        raise MCPError(types.INTERNAL_ERROR, f"tools/list did not end after {_MAX_LIST_PAGES} pages")
-
     def _started(
-        self, server: _Server, conn: _Connection, client: Client, tools: tuple[ToolSpec, ...], seconds: float
+        self,
+        server: ServerRecord,
+        conn: Connection,
+        client: Client,
+        tools: tuple[ToolSpec, ...],
+        seconds: float,
     ) -> None:
         if conn.ready.is_set():  # the start was given up on a moment ago
             return
@@ -699,32 +509,33 @@ class ServerPool:
             client.protocol_version,
         )
 
-    async def _serve(self, server: _Server, conn: _Connection, client: Client) -> None:
+    async def _serve(self, server: ServerRecord, conn: Connection, client: Client) -> None:
         with conn.serving:
             async with anyio.create_task_group() as tg:
                 tg.start_soon(self._watch_transport, server, conn)
                 tg.start_soon(self._follow_changes, server, conn, client)
+                tg.start_soon(self._probe_when_suspected, server, conn, client)
                 if conn.modern:
                     tg.start_soon(self._listen, server, conn, client)
                 async for request in conn.inbox:
                     tg.start_soon(self._serve_one, server, conn, client, request)
                 tg.cancel_scope.cancel()  # the pool is closing: stop in-flight calls and helpers
 
-    async def _watch_transport(self, server: _Server, conn: _Connection) -> None:
+    async def _watch_transport(self, server: ServerRecord, conn: Connection) -> None:
         await conn.transport_closed.wait()
         if conn.error is None:
             self._mark_dead(server, conn, "the server closed the connection (did its process exit?)")
 
-    def _mark_dead(self, server: _Server, conn: _Connection, message: str) -> None:
+    def _mark_dead(self, server: ServerRecord, conn: Connection, message: str) -> None:
         """The server is gone: stop serving (in-flight calls end as server_down); the next call restarts it."""
         conn.up = False
-        conn.error = self._with_context(server, conn, message)
+        conn.error = with_context(server, conn, message, self.config.redact)
         if server.conn is conn:
             server.last_error = conn.error
         logger.warning("server %s died: %s", server.name, conn.error)
         conn.serving.cancel()
 
-    async def _listen(self, server: _Server, conn: _Connection, client: Client) -> None:
+    async def _listen(self, server: ServerRecord, conn: Connection, client: Client) -> None:
         """On modern (2026-07-28) connections, tool-list changes arrive on a `subscriptions/listen` stream."""
         try:
             async with client.listen(tools_list_changed=True) as subscription:
@@ -742,20 +553,20 @@ class ServerPool:
                 "server %s does not serve subscriptions/listen: %s", server.name, self.config.redact(str(exc))
             )
 
-    async def _follow_changes(self, server: _Server, conn: _Connection, client: Client) -> None:
+    async def _follow_changes(self, server: ServerRecord, conn: Connection, client: Client) -> None:
         async for _ in conn.changes:
             try:
                 with anyio.fail_after(self.connect_timeout):
-                    tools = await self._list_tools(server, client)
+                    tools = await list_all_tools(server, client)
             except (MCPError, TimeoutError, ValidationError) as exc:
-                server.last_error = _one_line(
+                server.last_error = one_line(
                     self.config.redact(f"re-listing tools after a change failed: {exc}")
                 )
                 logger.warning("server %s: %s", server.name, server.last_error)
                 continue
             self._set_tools(server, tools)
 
-    def _set_tools(self, server: _Server, tools: tuple[ToolSpec, ...]) -> None:
+    def _set_tools(self, server: ServerRecord, tools: tuple[ToolSpec, ...]) -> None:
         changed = server.listed and tools_version(tools) != tools_version(server.tools)
         server.tools = tools
         server.listed = True
@@ -768,7 +579,7 @@ class ServerPool:
             except Exception:  # boundary: a faulty listener must not stop the server
                 logger.exception("on_tools_changed failed for server %s", server.name)
 
-    async def _ended(self, server: _Server, conn: _Connection) -> None:
+    async def _ended(self, server: ServerRecord, conn: Connection) -> None:
         """Bookkeeping once the owner's session is closed: answer what is queued, kill leftovers."""
         conn.up = False
         if not conn.ready.is_set():
@@ -782,48 +593,3 @@ class ServerPool:
                 logger.info("server %s left processes %s behind; they were killed", server.name, leftovers)
 
     # -- error messages ------------------------------------------------------------------------------
-
-    def _timeout_message(self, server: _Server, conn: _Connection) -> str:
-        what = "no answer to initialize" if conn.phase == "initialize" else "no tools/list answer"
-        return self._with_context(server, conn, f"{what} within {self.connect_timeout:g} s")
-
-    def _describe(self, server: _Server, conn: _Connection, exc: BaseException) -> str:
-        leaf = _leaf(exc)
-        spec = server.spec
-        if isinstance(leaf, OSError) and isinstance(spec, StdioServer) and conn.phase == "initialize":
-            message = f"cannot start {spec.command!r}: {leaf.strerror or leaf}"
-        elif isinstance(leaf, MCPError) and leaf.code == types.CONNECTION_CLOSED:
-            message = f"the server closed the connection during {conn.phase}"
-        elif isinstance(leaf, MCPError):
-            message = f"server error {leaf.code} during {conn.phase}: {leaf.message}"
-        elif isinstance(leaf, httpx2.HTTPError) and isinstance(spec, HttpServer):
-            message = f"HTTP request to {spec.url} failed: {type(leaf).__name__}: {leaf}"
-        else:
-            message = f"{conn.phase} failed: {type(leaf).__name__}: {leaf}"
-        return self._with_context(server, conn, message)
-
-    def _with_context(self, server: _Server, conn: _Connection, message: str) -> str:
-        """`message` plus stray stdout lines and the last stderr lines: one redacted line."""
-        if conn.http_status:
-            message += f"; the server answered HTTP {conn.http_status}"
-        if conn.noise_count:
-            lines = "line" if conn.noise_count == 1 else "lines"
-            message += f"; it wrote {conn.noise_count} non-protocol {lines} to stdout, e.g. {conn.noise[0]!r}"
-        tail = self._stderr_tail(server, conn)
-        if tail:
-            message += f"; stderr: {tail}"
-        return _one_line(self.config.redact(message))
-
-    def _stderr_tail(self, server: _Server, conn: _Connection) -> str:
-        if server.log_path is None or not server.log_path.exists():
-            return ""
-        try:
-            with server.log_path.open("rb") as log:
-                size = log.seek(0, 2)
-                log.seek(max(conn.log_offset, size - _STDERR_TAIL_BYTES))
-                text = log.read().decode("utf-8", errors="replace")
-        except OSError as exc:
-            logger.warning("cannot read %s: %s", server.log_path, exc)
-            return ""
-        lines = [line.strip() for line in text.splitlines() if line.strip()]
-        return " | ".join(lines[-_STDERR_TAIL_LINES:])

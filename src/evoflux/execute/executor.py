@@ -59,8 +59,12 @@ class Executor:
         cache: CallCache | None = None,
         cache_uncacheable: bool = False,
         validate_arguments: bool = True,
+        down_reason: Callable[[str], str | None] | None = None,
     ):
+        """`down_reason(server)` says why a server cannot serve calls (its start failed), else None: its
+        tools are then missing from the catalog, and a step of one is `server_down`, not an unknown tool."""
         self.invoker = invoker
+        self.down_reason = down_reason
         self.catalog = catalog
         self.call_timeout = call_timeout
         self.max_result_chars = max_result_chars
@@ -189,6 +193,9 @@ class Executor:
             return None
         spec = self.catalog.get(node.server, node.tool)
         if spec is None:
+            down = self.down_reason(node.server) if self.down_reason is not None else None
+            if down is not None:
+                return NodeStatus.SERVER_DOWN, down
             return NodeStatus.TOOL_ERROR, f"unknown tool {node.tool_key}: the catalog has no such tool"
         if not self.validate_arguments:
             return None

@@ -55,19 +55,18 @@ class NodeOutcome:
         }
         if self.args is not None:
             data["args"] = self.args
+        shown_cut = None
         if self.status is NodeStatus.OK:
-            data["output"] = _preview(self.output, preview_chars)
+            data["output"], shown_cut = cap_value(self.output, preview_chars)
         if self.error:
             data["error"] = self.error
         if self.cached:
             data["cached"] = True
-        if self.note:
-            data["note"] = self.note
+        notes = [note for note in (self.note, shown_cut and f"shown here: {shown_cut}") if note]
+        if notes:
+            data["truncated"] = True  # the output here is not all the tool returned
+            data["note"] = "; ".join(notes)
         return data
-
-
-def _preview(value: Any, limit: int) -> Any:
-    return cap_value(value, limit)[0]
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
+from evoflux.catalog.redaction import redact_urls
 from evoflux.llm.cassette import CassetteMode
 from evoflux.llm.errors import ModelNotConfigured
 
@@ -35,6 +36,11 @@ class ModelConfig(BaseModel):
     backoff_max_s: float = Field(default=8.0, ge=0)
     cassette_path: Path | None = None
     cassette_mode: CassetteMode = CassetteMode.OFF
+
+    def __repr_args__(self) -> Any:
+        """Shown fields, a base URL's `user:password@` masked (the API key is masked by SecretStr)."""
+        for name, value in super().__repr_args__():
+            yield name, redact_urls(value) if name == "base_url" and value else value
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> ModelConfig:

@@ -1,7 +1,9 @@
 """Typed errors of the model layer, each carrying one clear message and a hint on what to do.
-Messages never contain the API key; callers print str(error) instead of a traceback."""
+Messages never contain the API key nor a URL's password; callers print str(error) instead of a traceback."""
 
 from __future__ import annotations
+
+from evoflux.catalog.redaction import redact_urls
 
 
 class LLMError(Exception):
@@ -14,9 +16,10 @@ class LLMError(Exception):
     setup = False
 
     def __init__(self, message: str, *, hint: str | None = None) -> None:
+        message = redact_urls(message)  # a base URL may carry `user:password@`
         super().__init__(message)
         self.message = message
-        self.hint = hint
+        self.hint = hint if hint is None else redact_urls(hint)
 
     def __str__(self) -> str:
         return self.message if not self.hint else f"{self.message}\n{self.hint}"
