@@ -118,3 +118,32 @@ def test_tools_search_filters_the_live_catalog():
     assert result.exit_code == 0
     assert "shop:get_exchange_rate" in result.output
     assert "weather:" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "option"),
+    [
+        (["servers", "check", "--connect-timeout", "0"], "--connect-timeout"),
+        (["run", "wf.json", "--timeout", "-1"], "--timeout"),
+        (["solve", "a task", "--max-seconds", "-5"], "--max-seconds"),
+        (["solve", "a task", "--max-model-calls", "0"], "--max-model-calls"),
+        (["solve", "a task", "--max-tokens", "-1"], "--max-tokens"),
+        (["solve", "a task", "--max-tool-calls", "-1"], "--max-tool-calls"),
+        (["solve", "a task", "--iterations", "-2"], "--iterations"),
+        (["solve", "a task", "--top-k", "0"], "--top-k"),
+        (["bench", "--out", "run", "--limit", "-38"], "--limit"),
+        (["bench", "--out", "run", "--seeds", "0"], "--seeds"),
+        (["bench", "--out", "run", "--concurrency", "0"], "--concurrency"),
+        (["bench", "--out", "run", "--timeout", "0"], "--timeout"),
+        (["bench", "--out", "run", "--max-seconds", "-5"], "--max-seconds"),
+    ],
+)
+def test_a_number_out_of_range_is_one_line_and_exit_code_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str], option: str
+):
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, args, env={"COLUMNS": "80"})
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: {option} must be"), result.stderr
+    assert not (tmp_path / "run").exists()

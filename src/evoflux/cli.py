@@ -8,7 +8,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -16,21 +16,22 @@ import anyio
 import typer
 from rich.console import Console
 from rich.live import Live
+from rich.markup import escape
 
 from evoflux import display, trace_view
-from evoflux.bench.mcpbench import OFFLINE_SERVERS, McpBenchOptions, load_mcpbench
-from evoflux.bench.runner import BenchPlan, StrategySpec, prepare_out, run_local
-from evoflux.bench.tasks import BUNDLED_SUITE, Task, load_tasks
-from evoflux.catalog.config import ServersConfig, resolve_servers_config
+from evoflux.assemble import solve_task
+from evoflux.bench.launch import prepare_bench, run_bench
+from evoflux.catalog.config import resolve_servers_config
 from evoflux.catalog.tools import ToolCatalog
 from evoflux.environment import ToolEnvironment
 from evoflux.errors import UserError
 from evoflux.examples import example_paths
 from evoflux.execute.outcome import Execution
-from evoflux.llm import LLMError, ModelConfig, open_client
+from evoflux.llm import LLMError, open_client
 from evoflux.scoring.budget import Budget
 from evoflux.search.loop import SearchSettings
-from evoflux.search.trace import TraceWriter, load_trace, write_summary
+from evoflux.search.trace import load_trace
+from evoflux.settings import BenchSettings, ModelSettings, SolveSettings, SuiteSettings
 from evoflux.solver import SolveResult, Strategy, model_config, solve_with
 from evoflux.workflow.check import check_workflow, has_errors
 from evoflux.workflow.graph import Workflow
@@ -47,6 +48,27 @@ app.add_typer(trace_app, name="trace")
 console = Console()
 errors = Console(stderr=True)
 
+
+def _at_least(low: float, *, strictly: bool = False) -> Callable[..., Any]:
+    """An option callback: a number below `low` (or equal to it, if `strictly`) is one line on stderr and exit 2."""
+
+    def check(param: typer.CallbackParam, value: Any) -> Any:
+        if value is not None and (value <= low if strictly else value < low):
+            bound = f"greater than {low:g}" if strictly else f"at least {low:g}"
+            name = max(param.opts, key=len)
+            errors.print(
+                f"[red]error:[/red] {name} must be {bound}, got {value:g}", highlight=False, soft_wrap=True
+            )
+            raise typer.Exit(2)
+        return value
+
+    return check
+
+
+_positive = _at_least(0, strictly=True)
+_one_or_more = _at_least(1)
+_zero_or_more = _at_least(0)
+
 ServersOption = Annotated[
     str | None,
     typer.Option(
@@ -55,19 +77,21 @@ ServersOption = Annotated[
         help="mcpServers JSON file (default: $EVOFLUX_SERVERS, ./evoflux.servers.json, else the bundled servers)",
     ),
 ]
-TimeoutOption = Annotated[float, typer.Option(help="seconds allowed for each tool call")]
+TimeoutOption = Annotated[float, typer.Option(help="seconds allowed for each tool call", callback=_positive)]
 ModelOption = Annotated[
     str | None,
     typer.Option(help="model name; 'local' (default without a base URL) or 'local-0.5b' run embedded"),
 ]
 BaseUrlOption = Annotated[str | None, typer.Option(help="OpenAI-compatible endpoint (or $EVOFLUX_BASE_URL)")]
 ModelPathOption = Annotated[Path | None, typer.Option(help="GGUF file for the local model")]
-MaxModelCalls = Annotated[int, typer.Option(help="budget: model calls, the answer included")]
-MaxTokens = Annotated[int, typer.Option(help="budget: prompt + completion tokens")]
-MaxToolCalls = Annotated[int, typer.Option(help="budget: tool calls")]
-MaxSeconds = Annotated[float, typer.Option(help="budget: wall seconds")]
-Iterations = Annotated[int, typer.Option(help="budget: search iterations")]
-TopK = Annotated[int, typer.Option(help="how many retrieved tools the planner sees")]
+MaxModelCalls = Annotated[
+    int, typer.Option(help="budget: model calls, the answer included", callback=_one_or_more)
+]
+MaxTokens = Annotated[int, typer.Option(help="budget: prompt + completion tokens", callback=_one_or_more)]
+MaxToolCalls = Annotated[int, typer.Option(help="budget: tool calls", callback=_zero_or_more)]
+MaxSeconds = Annotated[float, typer.Option(help="budget: wall seconds", callback=_positive)]
+Iterations = Annotated[int, typer.Option(help="budget: search iterations", callback=_zero_or_more)]
+TopK = Annotated[int, typer.Option(help="how many retrieved tools the planner sees", callback=_one_or_more)]
 
 T = TypeVar("T")
 
@@ -80,7 +104,7 @@ def _user_errors(command: Callable[..., T]) -> Callable[..., T]:
         try:
             return command(*args, **kwargs)
         except (UserError, LLMError) as exc:
-            errors.print(f"[red]error:[/red] {exc}", highlight=False)
+            errors.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
             raise typer.Exit(2) from None
         except KeyboardInterrupt:
             errors.print("interrupted")
@@ -115,7 +139,9 @@ def servers_list(servers: ServersOption = None) -> None:
 @_user_errors
 def servers_check(
     servers: ServersOption = None,
-    connect_timeout: Annotated[float, typer.Option(help="seconds allowed to start each server")] = 30.0,
+    connect_timeout: Annotated[
+        float, typer.Option(help="seconds allowed to start each server", callback=_positive)
+    ] = 30.0,
 ) -> None:
     """Start every server, list its tools, and show its health."""
     config = resolve_servers_config(servers)
@@ -145,7 +171,7 @@ def tools(
     found = _catalog(servers, catalog, server)
     if save is not None:
         found.save(save)
-        console.print(f"saved {len(found)} tools to {save}")
+        console.print(f"saved {len(found)} tools to {escape(str(save))}")
     words = (search or "").lower().split()
     shown = [t for t in found if all(w in f"{t.key} {t.description}".lower() for w in words)]
     console.print(display.tools_table(shown))
@@ -187,7 +213,7 @@ def check(
 
         issues = _run(main)
     if not issues:
-        console.print(f"[green]{workflow}: no issues[/green]")
+        console.print(f"[green]{escape(str(workflow))}: no issues[/green]")
         return
     console.print(display.issues_text(issues))
     if has_errors(issues):
@@ -235,14 +261,16 @@ async def _execute_all(
         if not live:
             executions.append(await env.execute(flow))
             continue
-        console.rule(f"{path.name}: {flow.task}" if flow.task else path.name)
+        console.rule(escape(f"{path.name}: {flow.task}" if flow.task else path.name))
         issues = await env.check(flow)
         if issues:
             console.print(display.issues_text(issues))
         board = display.NodeBoard(flow)
         with Live(board, console=console, refresh_per_second=8):
             execution = await env.execute(flow, board.update)
-        console.print(f"answer: [bold]{execution.answer}[/bold]  ({execution.wall_seconds:.2f} s)")
+        console.print(
+            f"answer: [bold]{escape(str(execution.answer))}[/bold]  ({execution.wall_seconds:.2f} s)"
+        )
         executions.append(execution)
     return executions
 
@@ -297,40 +325,24 @@ def solve(
     diversity: Annotated[bool, typer.Option(help="ablation: diversity in selection and pruning")] = True,
 ) -> None:
     """Plan, check, run and answer a task with the configured servers and model."""
-    config = resolve_servers_config(servers)
-    models = model_config(model, base_url)
-    budget = Budget(max_model_calls, max_tokens, max_tool_calls, max_seconds, iterations)
-    settings = SearchSettings(
-        rule_repair=rule_repair,
-        model_edits=model_edits,
-        redesign=redesign,
-        adaptive=adaptive,
-        diversity=diversity,
+    settings = SolveSettings(
+        servers=servers,
+        model=ModelSettings(model, base_url, model_path),
+        strategy=strategy,
+        server_names=tuple(server) if server else None,
+        top_k=top_k,
+        budget=Budget(max_model_calls, max_tokens, max_tool_calls, max_seconds, iterations),
+        search=SearchSettings(
+            rule_repair=rule_repair,
+            model_edits=model_edits,
+            redesign=redesign,
+            adaptive=adaptive,
+            diversity=diversity,
+        ),
+        trace=trace,
     )
-
-    writer = TraceWriter(trace) if trace is not None and strategy is Strategy.EVOFLUX else None
-
-    async def main() -> SolveResult:
-        async with (
-            open_client(models, progress=_assembly_progress(), model_path=model_path) as client,
-            ToolEnvironment(config) as env,
-        ):
-            with console.status("planning and running…") if not as_json else _nothing():
-                return await solve_with(
-                    task,
-                    env,
-                    client,
-                    strategy=strategy,
-                    top_k=top_k,
-                    servers=server,
-                    budget=budget,
-                    settings=settings,
-                    on_candidate=writer,
-                )
-
-    result = _run(main)
-    if trace is not None:
-        write_summary(trace, result.to_json())
+    busy = contextlib.nullcontext if as_json else functools.partial(console.status, "planning and running…")
+    result = _run(functools.partial(solve_task, task, settings, progress=_assembly_progress(), busy=busy))
     if as_json:
         display.print_json(console, result.to_json())
     else:
@@ -361,7 +373,7 @@ def trace_html(
         target.write_text(page, encoding="utf-8")
     except OSError as exc:
         raise UserError(f"cannot write {target}: {exc.strerror}") from None
-    console.print(f"wrote {target}", highlight=False)
+    console.print(f"wrote {escape(str(target))}", highlight=False)
 
 
 @app.command()
@@ -389,10 +401,14 @@ def bench(
         str,
         typer.Option(help="comma-separated: evoflux, zero-shot, replan, best-of-n, react, evoflux-no-<part>"),
     ] = "evoflux,zero-shot",
-    seeds: Annotated[int, typer.Option(help="repeat every task with seeds 0..N-1")] = 1,
+    seeds: Annotated[
+        int, typer.Option(help="repeat every task with seeds 0..N-1", callback=_one_or_more)
+    ] = 1,
     task: Annotated[list[str] | None, typer.Option(help="only these task ids (repeatable)")] = None,
-    limit: Annotated[int | None, typer.Option(help="only the first N tasks")] = None,
-    concurrency: Annotated[int, typer.Option(help="tasks solved at the same time")] = 1,
+    limit: Annotated[int | None, typer.Option(help="only the first N tasks", callback=_one_or_more)] = None,
+    concurrency: Annotated[
+        int, typer.Option(help="tasks solved at the same time", callback=_one_or_more)
+    ] = 1,
     resume: Annotated[bool, typer.Option(help="continue the run in --out, skipping finished tasks")] = False,
     retry_failed: Annotated[
         bool,
@@ -429,134 +445,53 @@ def bench(
     iterations: Iterations = Budget.iterations,
 ) -> None:
     """Solve a task suite with several strategies at the same budget; every result is journaled at once."""
-    if backend not in ("local", "ray"):
-        raise UserError(f"unknown backend {backend!r}; use 'local' or 'ray'")
-    suite, config, source = _bench_suite(
-        tasks, mcpbench, servers, description, distraction, allow, python, node
+    suite = SuiteSettings(
+        tasks=tasks,
+        servers=servers,
+        mcpbench=mcpbench,
+        description=description,
+        distraction=distraction,
+        allow=tuple(allow or ()),
+        python=python,
+        node=node,
+        task_ids=tuple(task or ()),
+        limit=limit,
     )
-    if task:
-        missing = sorted(set(task) - {t.id for t in suite})
-        if missing:
-            raise UserError(f"unknown task id {', '.join(missing)} in {source}")
-        suite = [t for t in suite if t.id in set(task)]
-    suite = suite[:limit] if limit is not None else suite
-    specs = [StrategySpec.parse(name) for name in strategies.split(",") if name.strip()]
-    if not specs:
-        raise UserError("--strategies names no strategy")
-    plan = BenchPlan(
-        tasks=suite,
-        tasks_source=source,
-        strategies=specs,
-        seeds=list(range(max(1, seeds))),
-        budget=Budget(max_model_calls, max_tokens, max_tool_calls, max_seconds, iterations),
-        top_k=top_k,
-        isolate=tuple(isolate or ("auto",)),
-        call_timeout=timeout,
-    )
-    models = model_config(model, base_url)
-    judging = (
-        ModelConfig(model=judge_model, base_url=judge_base_url) if judge_model or judge_base_url else None
-    )
-    if judging is not None and judging.model is None:
-        raise UserError("--judge-base-url needs --judge-model (the model name the endpoint serves)")
-    journal = prepare_out(out, plan.settings(models, config), resume)
-    done = journal.open(retry_failed=retry_failed)
-    for line in _unserved(suite, config):
-        errors.print(f"[yellow]warning:[/yellow] {line}", highlight=False)
-    per_strategy = len(suite) * len(plan.seeds)
-    progress = display.BenchProgress(errors, {s.name: per_strategy for s in specs}, done.values())
-    with progress.progress:
-        if backend == "ray":
-            from evoflux.bench.ray_backend import run_ray
-
-            run_ray(
-                plan,
-                journal,
-                config,
-                models,
-                concurrency=concurrency,
-                address=ray_address,
-                on_record=progress.update,
-                retry_failed=retry_failed,
-                judge=judging,
-            )
-        else:
-
-            async def main() -> None:
-                async with contextlib.AsyncExitStack() as stack:
-                    client = await stack.enter_async_context(
-                        open_client(models, progress=_assembly_progress(), model_path=model_path)
-                    )
-                    judge_client = None
-                    if judging is not None:
-                        same = judging.model == models.model and judging.base_url == models.base_url
-                        judge_client = (
-                            client if same else await stack.enter_async_context(open_client(judging))
-                        )
-                    await run_local(
-                        plan,
-                        journal,
-                        config,
-                        models,
-                        concurrency=concurrency,
-                        on_record=progress.update,
-                        client=client,
-                        retry_failed=retry_failed,
-                        judge_client=judge_client,
-                    )
-
-            _run(main)
-    console.print(f"results in {journal.path}; write the report with: evoflux report {out}", highlight=False)
-
-
-def _bench_suite(
-    tasks: Path | None,
-    mcpbench: Path | None,
-    servers: str | None,
-    description: str,
-    distraction: bool,
-    allow: list[str] | None,
-    python: str | None,
-    node: str | None,
-) -> tuple[list[Task], ServersConfig, str]:
-    """The tasks and servers of a bench run: a task file with a servers config, or an MCP-Bench checkout."""
-    if mcpbench is not None:
-        if tasks is not None:
-            raise UserError("give either --tasks or --mcpbench, not both")
-        if description not in ("fuzzy", "concrete"):
-            raise UserError(f"--description must be 'fuzzy' or 'concrete', got {description!r}")
-        names = [n for a in allow or () for n in (OFFLINE_SERVERS if a == "offline" else (a,))]
-        options = McpBenchOptions(
-            description=description,
-            distraction=distraction,
-            allow=tuple(names) or None,
-            python=python,
-            node=node,
+    prepared = prepare_bench(
+        BenchSettings(
+            out=out,
+            suite=suite,
+            strategies=tuple(name for name in strategies.split(",") if name.strip()),
+            seeds=seeds,
+            model=ModelSettings(model, base_url, model_path),
+            judge_model=judge_model,
+            judge_base_url=judge_base_url,
+            top_k=top_k,
+            call_timeout=timeout,
+            budget=Budget(max_model_calls, max_tokens, max_tool_calls, max_seconds, iterations),
+            isolate=tuple(isolate or ("auto",)),
+            concurrency=concurrency,
+            resume=resume,
+            retry_failed=retry_failed,
+            backend=backend,
+            ray_address=ray_address,
         )
-        suite, config = load_mcpbench(mcpbench, options)
-        return suite, config, f"mcpbench:{mcpbench.resolve()}"
-    path = tasks or BUNDLED_SUITE
-    return load_tasks(path), resolve_servers_config(servers), str(path)
-
-
-def _unserved(suite: list[Task], config: ServersConfig) -> list[str]:
-    """Tasks naming servers the config lacks; they will be recorded as failures."""
-    return [
-        f"task {t.id}: unknown server {', '.join(sorted(set(t.servers) - set(config.names)))}"
-        for t in suite
-        if set(t.servers) - set(config.names)
-    ]
+    )
+    for line in prepared.warnings:
+        errors.print(f"[yellow]warning:[/yellow] {escape(line)}", highlight=False)
+    progress = display.BenchProgress(errors, prepared.totals(), prepared.done.values())
+    with progress.progress:
+        run_bench(prepared, on_record=progress.update, progress=_assembly_progress())
+    console.print(
+        f"results in {escape(str(prepared.journal.path))}; write the report with: evoflux report {escape(str(out))}",
+        highlight=False,
+    )
 
 
 def _assembly_progress() -> Callable[[Any], None]:
     """Show a progress bar the first time the local model file is assembled from its parts."""
     bar = display.AssemblyBar(errors)
     return bar.update
-
-
-@contextlib.contextmanager
-def _nothing() -> Iterator[None]:
-    yield
 
 
 @app.command()
@@ -580,7 +515,7 @@ def demo(
             executions = await _execute_all(env, flows, live=True)
             if not with_model:
                 return executions, None
-            console.rule(f"solve: {task}")
+            console.rule(escape(f"solve: {task}"))
             async with open_client(model_config(), progress=_assembly_progress()) as client:
                 with console.status("the local model is planning…"):
                     return executions, await solve_with(task, env, client)
@@ -616,9 +551,9 @@ def report(
     for table in tables:
         console.print(table)
     for warning in files.warnings:
-        errors.print(f"[yellow]warning:[/yellow] {warning}", highlight=False, soft_wrap=True)
+        errors.print(f"[yellow]warning:[/yellow] {escape(warning)}", highlight=False, soft_wrap=True)
     for path in (files.markdown, *files.plots):
-        console.print(f"wrote {path}", highlight=False, soft_wrap=True)
+        console.print(f"wrote {escape(str(path))}", highlight=False, soft_wrap=True)
 
 
 def main() -> None:

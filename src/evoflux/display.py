@@ -1,6 +1,7 @@
 """Terminal views for the CLI: server health, tools, check issues, a live table of running nodes.
 
-Rendering only (rich); no decisions and no I/O beyond the console it is given.
+Rendering only (rich); no decisions and no I/O beyond the console it is given. Every string from a server,
+a model or a file is data, never markup: it is escaped or goes into a `Text`.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     DownloadColumn,
@@ -37,12 +39,12 @@ _STATUS_STYLE = {NodeStatus.OK: "green", NodeStatus.SKIPPED: "dim"}
 
 
 def servers_table(config: ServersConfig) -> Table:
-    table = Table(title=f"MCP servers ({config.source})")
+    table = Table(title=f"MCP servers ({escape(str(config.source))})")
     table.add_column("server")
     table.add_column("transport")
     table.add_column("target", overflow="fold")
     for name, spec in config.servers.items():
-        table.add_row(name, *spec.describe())
+        table.add_row(escape(name), *map(escape, spec.describe()))
     return table
 
 
@@ -53,12 +55,12 @@ def health_table(healths: Mapping[str, ServerHealth]) -> Table:
     for name, h in healths.items():
         state = str(h.state)
         table.add_row(
-            name,
+            escape(name),
             Text(state, style=_STATE_STYLE.get(state, "")),
             str(h.tool_count) if h.tool_count is not None else "-",
             f"{h.startup_seconds:.2f}" if h.startup_seconds is not None else "-",
-            h.protocol_version or "-",
-            h.last_error or "",
+            escape(h.protocol_version or "-"),
+            escape(h.last_error or ""),
         )
     return table
 
@@ -70,7 +72,7 @@ def tools_table(tools: Iterable[ToolSpec]) -> Table:
     table.add_column("description", overflow="fold")
     for tool in tools:
         args = ", ".join(f"{name}{'*' if name in tool.required else ''}" for name in tool.properties)
-        table.add_row(tool.key, args, tool.description.split("\n")[0][:160])
+        table.add_row(escape(tool.key), escape(args), escape(tool.description.split("\n")[0][:160]))
     return table
 
 
@@ -97,7 +99,7 @@ class NodeBoard:
         self.state[node] = outcome if outcome is not None else "running"
 
     def __rich__(self) -> Table:
-        table = Table(title=self.workflow.task or "workflow")
+        table = Table(title=escape(self.workflow.task or "workflow"))
         for column in ("node", "step", "status", "s", "result"):
             table.add_column(column, overflow="fold")
         for node in self.workflow.nodes:
@@ -106,15 +108,19 @@ class NodeBoard:
             if isinstance(state, NodeOutcome):
                 detail = _short(state.output) if state.ok else (state.error or "")
                 table.add_row(
-                    node.id,
-                    step,
+                    escape(node.id),
+                    escape(step),
                     Text(state.status.value, style=_STATUS_STYLE.get(state.status, "red")),
                     f"{state.seconds:.2f}",
-                    detail,
+                    escape(detail),
                 )
             else:
                 table.add_row(
-                    node.id, step, Text(str(state), style="cyan" if state == "running" else "dim"), "", ""
+                    escape(node.id),
+                    escape(step),
+                    Text(str(state), style="cyan" if state == "running" else "dim"),
+                    "",
+                    "",
                 )
         return table
 
@@ -157,7 +163,7 @@ def print_solve(console: Console, result: SolveResult) -> None:
             if result.execution
             else None
         )
-        console.print(render_text(result.workflow, statuses), highlight=False)
+        console.print(Text(render_text(result.workflow, statuses)), highlight=False)
     if result.issues:
         console.print(issues_text(result.issues))
     if result.execution is not None:
@@ -165,7 +171,7 @@ def print_solve(console: Console, result: SolveResult) -> None:
         for node, outcome in result.execution.outcomes.items():
             board.update(node, outcome)
         console.print(board)
-    console.print(f"\n[bold]answer:[/bold] {result.answer}", highlight=False)
+    console.print(Text.assemble(("\nanswer:", "bold"), " ", result.answer), highlight=False)
     if result.unverified:
         console.print("[yellow]not verified by any step:[/yellow]", highlight=False)
         for shortfall in result.unverified:

@@ -1,6 +1,7 @@
 """Views of a search trace: the winner's lineage in the terminal, and one self-contained HTML page.
 
-Rendering only: reads a loaded `Trace`, draws graphs as inline SVG, escapes every piece of text.
+Rendering only: reads a loaded `Trace`, draws graphs as inline SVG, escapes every piece of text (HTML), and
+prints every piece of text as a rich `Text`, never as markup (terminal).
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ def print_trace(console: Console, trace: Trace) -> None:
         console.print(Text.assemble(("task: ", "bold"), result["task"]))
     winner = trace.winner
     if winner is None:
-        console.print(f"no candidates were traced ({result.get('strategy', 'unknown')} strategy)")
+        console.print(Text(f"no candidates were traced ({result.get('strategy', 'unknown')} strategy)"))
         if result.get("workflow"):
             _print_result_workflow(console, result)
         return

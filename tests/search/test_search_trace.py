@@ -16,7 +16,7 @@ import pytest
 from test_search_loop import BROKEN, NO_MODEL, TASK, offline_client
 from typer.testing import CliRunner
 
-from evoflux import cli
+from evoflux import assemble
 from evoflux.cli import app
 from evoflux.environment import ToolEnvironment
 from evoflux.scoring.budget import Budget
@@ -146,9 +146,9 @@ def test_solve_trace_writes_candidates_for_the_search_and_a_result_for_every_str
     async def opened(*_: object, **__: object) -> AsyncIterator[None]:
         yield None
 
-    monkeypatch.setattr(cli, "solve_with", fake_solve_with)
-    monkeypatch.setattr(cli, "open_client", opened)
-    monkeypatch.setattr(cli, "ToolEnvironment", opened)
+    monkeypatch.setattr(assemble, "solve_with", fake_solve_with)
+    monkeypatch.setattr(assemble, "open_client", opened)
+    monkeypatch.setattr(assemble, "ToolEnvironment", opened)
     folder = tmp_path / "run"
     args = [
         "solve",
