@@ -17,8 +17,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from evoflux.catalog.redaction import Redactor, url_passwords
 from evoflux.errors import UserError
+from evoflux.redaction import Redactor, url_passwords
 
 if TYPE_CHECKING:
     from mcp.server import MCPServer

@@ -45,10 +45,10 @@ from evoflux.catalog.connection import (
 )
 from evoflux.catalog.live import content_text
 from evoflux.catalog.processes import kill_marked
-from evoflux.catalog.redaction import redact_logs
 from evoflux.catalog.tempdirs import make_temp_dir, remove_temp_dir
 from evoflux.catalog.tools import ToolCatalog, ToolSpec, tools_version
 from evoflux.errors import UserError
+from evoflux.redaction import redact_logs
 
 __all__ = ["RECENT_CALLS", "CallStatus", "ServerHealth", "ServerPool", "ServerState", "ToolCallResult"]
 

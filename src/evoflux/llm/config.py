@@ -10,9 +10,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-from evoflux.catalog.redaction import redact_urls
 from evoflux.llm.cassette import CassetteMode
 from evoflux.llm.errors import ModelNotConfigured
+from evoflux.redaction import redact_urls
 
 ENV_MODEL = "EVOFLUX_MODEL"
 ENV_BASE_URL = "EVOFLUX_BASE_URL"

@@ -3,7 +3,7 @@ Messages never contain the API key nor a URL's password; callers print str(error
 
 from __future__ import annotations
 
-from evoflux.catalog.redaction import redact_urls
+from evoflux.redaction import redact_urls
 
 
 class LLMError(Exception):

@@ -7,7 +7,7 @@ import logging
 import pytest
 
 from evoflux.catalog.config import HttpServer, ServersConfig, parse_servers_config
-from evoflux.catalog.redaction import Redactor, redact_logs, redact_urls
+from evoflux.redaction import Redactor, redact_logs, redact_urls
 
 TOKEN = "tok-abcdef-0123"
 
