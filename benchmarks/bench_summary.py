@@ -15,7 +15,7 @@ import json
 from pathlib import Path
 
 from evoflux.bench.metrics import summarize
-from evoflux.bench.report import load_run
+from evoflux.bench.run_folder import load_run
 
 ROOT = Path(__file__).resolve().parents[1]
 

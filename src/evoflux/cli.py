@@ -542,7 +542,9 @@ def report(
     ] = None,
 ) -> None:
     """Write a benchmark run's report.md and plots, or a comparison of two runs; print the main table."""
-    from evoflux.bench.report import load_run, main_table, write_report
+    from evoflux.bench.report import write_report
+    from evoflux.bench.results import main_table
+    from evoflux.bench.run_folder import load_run
 
     folders = [run] if run_b is None else [run, run_b]
     with console.status("summarizing…"):

@@ -1,16 +1,16 @@
 """Benchmark reports from run folders: loading journals, the markdown numbers, the plots, comparisons, the CLI."""
 
 import json
-from itertools import pairwise
 from pathlib import Path
 
 import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
-from evoflux.bench import report
 from evoflux.bench.metrics import bootstrap
-from evoflux.bench.report import format_estimate, load_run, main_table, write_report
+from evoflux.bench.report import write_report
+from evoflux.bench.results import format_estimate, main_table
+from evoflux.bench.run_folder import load_run
 from evoflux.cli import app
 from evoflux.errors import UserError
 
@@ -247,12 +247,3 @@ def test_cli_report_compares_two_runs_and_reports_bad_folders(tmp_path):
     missing = runner.invoke(app, ["report", str(tmp_path / "nope")], catch_exceptions=False)
     assert missing.exit_code == 2
     assert "no such run folder" in " ".join(missing.output.split())
-
-
-def test_plot_labels_are_spread_apart_and_never_raised() -> None:
-    values = [47.4, 42.1, 42.1, 26.3, 36.8, 26.3]
-    heights = report._spread(values, 6.0)
-    assert all(h <= v for h, v in zip(heights, values, strict=True))
-    ordered = sorted(heights, reverse=True)
-    assert all(a - b >= 6.0 for a, b in pairwise(ordered))
-    assert report._spread([80.0, 10.0], 6.0) == [80.0, 10.0]  # far apart: left where they are
