@@ -19,7 +19,7 @@ from rich.live import Live
 
 from evoflux import display, trace_view
 from evoflux.bench.mcpbench import OFFLINE_SERVERS, McpBenchOptions, load_mcpbench
-from evoflux.bench.runner import BenchPlan, StrategySpec, prepare_out, run_local
+from evoflux.bench.runner import BenchPlan, StrategySpec, prepare_out, run_failure, run_local
 from evoflux.bench.tasks import BUNDLED_SUITE, Task, load_tasks
 from evoflux.catalog.config import ServersConfig, resolve_servers_config
 from evoflux.catalog.tools import ToolCatalog
@@ -93,13 +93,13 @@ def _run(coro: Callable[[], Coroutine[Any, Any, T]]) -> T:
     return anyio.run(coro)
 
 
-def _load_workflow(path: Path) -> Workflow:
+def _load_workflow(path: Path, *, to_run: bool = False) -> Workflow:
     try:
         text = path.read_text()
     except OSError as exc:
         raise UserError(f"cannot read workflow {path}: {exc.strerror}") from None
     try:
-        return parse_workflow(text)
+        return parse_workflow(text, unique_ids=to_run)
     except UserError as exc:
         raise UserError(f"{path}: {exc}") from None
 
@@ -206,7 +206,7 @@ def run(
     timeout: TimeoutOption = 30.0,
 ) -> None:
     """Execute workflow files against the live servers."""
-    flows = [(path, _load_workflow(path)) for path in workflows]
+    flows = [(path, _load_workflow(path, to_run=True)) for path in workflows]
     config = resolve_servers_config(servers)
 
     async def main() -> list[Execution]:
@@ -507,6 +507,10 @@ def bench(
 
             _run(main)
     console.print(f"results in {journal.path}; write the report with: evoflux report {out}", highlight=False)
+    failure = run_failure(journal)
+    if failure is not None:
+        errors.print(f"error: {failure}", markup=False, highlight=False)
+        raise typer.Exit(1)
 
 
 def _bench_suite(
