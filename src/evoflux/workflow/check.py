@@ -94,8 +94,8 @@ class _Graph:
         return self.component[a] == self.component[b]
 
     def waits_for(self, node_id: str, other: str) -> bool:
-        """Whether `node_id` waits for `other`, given that `other` waits for `node_id` when its id is unique
-        (then both are in one component); a walk only for an id that several nodes share."""
+        """Whether `node_id` waits for `other`, directly or not. When `other` waits for `node_id` (as a reader
+        does, unless several nodes share its id) that is whether both sit on one cycle; else a walk."""
         if node_id in self.deps[other]:
             return self.cyclic(node_id, other)
         return other in self.upstream(node_id)
