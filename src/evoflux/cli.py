@@ -21,6 +21,7 @@ from rich.markup import escape
 from evoflux import display, trace_view
 from evoflux.assemble import solve_task
 from evoflux.bench.launch import prepare_bench, run_bench
+from evoflux.bench.runner import run_failure
 from evoflux.catalog.config import resolve_servers_config
 from evoflux.catalog.tools import ToolCatalog
 from evoflux.environment import ToolEnvironment
@@ -117,13 +118,13 @@ def _run(coro: Callable[[], Coroutine[Any, Any, T]]) -> T:
     return anyio.run(coro)
 
 
-def _load_workflow(path: Path) -> Workflow:
+def _load_workflow(path: Path, *, to_run: bool = False) -> Workflow:
     try:
         text = path.read_text()
     except OSError as exc:
         raise UserError(f"cannot read workflow {path}: {exc.strerror}") from None
     try:
-        return parse_workflow(text)
+        return parse_workflow(text, unique_ids=to_run)
     except UserError as exc:
         raise UserError(f"{path}: {exc}") from None
 
@@ -232,7 +233,7 @@ def run(
     timeout: TimeoutOption = 30.0,
 ) -> None:
     """Execute workflow files against the live servers."""
-    flows = [(path, _load_workflow(path)) for path in workflows]
+    flows = [(path, _load_workflow(path, to_run=True)) for path in workflows]
     config = resolve_servers_config(servers)
 
     async def main() -> list[Execution]:
@@ -486,6 +487,10 @@ def bench(
         f"results in {escape(str(prepared.journal.path))}; write the report with: evoflux report {escape(str(out))}",
         highlight=False,
     )
+    failure = run_failure(prepared.journal)
+    if failure is not None:
+        errors.print(f"error: {failure}", markup=False, highlight=False)
+        raise typer.Exit(1)
 
 
 def _assembly_progress() -> Callable[[Any], None]:

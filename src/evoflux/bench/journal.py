@@ -3,21 +3,25 @@
 Exactly once across interruptions: a record is written with a single `write` of a whole line and synced
 before the runner moves on, so a finished task is never lost; on reopening, a last line cut short by a
 kill is cut off (that task was not finished and runs again) and the keys already present are skipped.
+One process at a time: the run's writer holds an exclusive lock on the folder's lock file.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from evoflux.errors import UserError
 
 JOURNAL_NAME = "journal.jsonl"
 RUN_NAME = "run.json"
 """The settings of a run, beside its journal."""
+LOCK_NAME = "run.lock"
+"""Locked (flock) by the process writing the journal, for as long as it runs."""
 
 
 def unit_key(strategy: str, seed: int, task_id: str) -> str:
@@ -36,6 +40,27 @@ class Journal:
         self.path = folder / JOURNAL_NAME
         self.torn_line: int | None = None
         """The line number of a last line cut short by a kill, once `read` has seen one."""
+        self._lock: IO[bytes] | None = None
+
+    def lock(self) -> None:
+        """Take the folder for this process until `unlock` or its end; a UserError if another one has it."""
+        if self._lock is not None:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        handle = (self.path.parent / LOCK_NAME).open("ab")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            raise UserError(
+                f"{self.path.parent} is in use by another bench process; wait for it to end or choose another --out"
+            ) from None
+        self._lock = handle
+
+    def unlock(self) -> None:
+        if self._lock is not None:
+            self._lock.close()  # closing the file releases the lock
+            self._lock = None
 
     def read(self) -> list[dict[str, Any]]:
         """Every complete record, in file order; a bad last line (a torn write) goes to `torn_line`, not here.

@@ -3,7 +3,8 @@
 One job: schedule run units on the local asyncio backend (a shared model client, shared servers for
 stateless servers, fresh ones per task for stateful servers) and turn each `SolveResult` into a journal
 record. A failure of the harness for one task (a server that will not start, an unknown server name) is
-that task's record, never the end of the run. The Ray backend (`ray_backend`) runs the same `run_unit`.
+that task's record, never the end of the run; so is a model that answered none of a unit's calls, the same
+`failed` record whatever the strategy. The Ray backend (`ray_backend`) runs the same `run_unit`.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any
 
 import anyio
 
-from evoflux.bench.journal import RUN_NAME, Journal, unit_key
+from evoflux.bench.journal import RUN_NAME, Journal, record_key, unit_key
 from evoflux.bench.judge import judge
 from evoflux.bench.matchers import matches
 from evoflux.bench.metrics import rule_based_metrics
@@ -42,6 +43,8 @@ ABLATIONS = {
     "no-diversity": "diversity",
 }
 """Suffixes of `evoflux-...` strategy names, each switching off one part of the search."""
+MODEL_OUTAGE = "model unavailable: "
+"""How the error of a unit whose model calls all failed begins, for every strategy."""
 _SETTINGS_THAT_MUST_MATCH = ("tasks_sha256", "strategies", "seeds", "budget", "top_k", "model")
 
 
@@ -134,8 +137,22 @@ def _tasks_digest(tasks: Sequence[Task]) -> str:
 
 
 def prepare_out(out: Path, settings: dict[str, Any], resume: bool) -> Journal:
-    """Create or reopen a run folder; resuming with other settings, or reusing a folder without --resume, is an error."""
+    """Create or reopen a run folder, locked for this process while the journal lives (or until `unlock`).
+
+    A folder another bench process holds, resuming with other settings, or reusing a folder without
+    --resume, is an error.
+    """
     journal = Journal(out)
+    journal.lock()
+    try:
+        _check_reuse(out, journal, settings, resume)
+    except BaseException:
+        journal.unlock()
+        raise
+    return journal
+
+
+def _check_reuse(out: Path, journal: Journal, settings: dict[str, Any], resume: bool) -> None:
     run_file = out / RUN_NAME
     if run_file.exists():
         if not resume:
@@ -148,12 +165,10 @@ def prepare_out(out: Path, settings: dict[str, Any], resume: bool) -> Journal:
         if changed:
             details = "; ".join(f"{k}: was {stored.get(k)!r}, now {settings.get(k)!r}" for k in changed)
             raise UserError(f"cannot resume {out} with different settings ({details})")
-        return journal
-    out.mkdir(parents=True, exist_ok=True)
+        return
     run_file.write_text(
         json.dumps({**settings, "started": datetime.now(UTC).isoformat(timespec="seconds")}, indent=2)
     )
-    return journal
 
 
 def record_of(unit: Unit, result: SolveResult, metrics: dict[str, Any]) -> dict[str, Any]:
@@ -205,6 +220,14 @@ def failure_record(unit: Unit, error: str, seconds: float) -> dict[str, Any]:
     }
 
 
+def run_failure(journal: Journal) -> str | None:
+    """One line when no unit of the run finished (every last record is `failed`), naming the first error."""
+    latest = list({record_key(r): r for r in journal.read()}.values())
+    if not latest or any(r.get("status") != "failed" for r in latest):
+        return None
+    return f"every one of {len(latest)} units failed; the first: {latest[0].get('error')}"
+
+
 def _identity(unit: Unit) -> dict[str, Any]:
     task = unit.task
     return {
@@ -235,6 +258,7 @@ async def run_unit(
     """
     start = time.perf_counter()
     task = unit.task
+    ledger = UsageLedger()
     try:
         async with environment(task) as env:
             names = list(task.servers) or None
@@ -249,7 +273,7 @@ async def run_unit(
             result = await solve_with(
                 task.query,
                 env,
-                client.counting_into(UsageLedger(), scope=unit.key),
+                client.counting_into(ledger, scope=unit.key),
                 strategy=unit.strategy.strategy,
                 top_k=plan.top_k,
                 servers=names,
@@ -257,6 +281,10 @@ async def run_unit(
                 budget=plan.budget,
                 settings=unit.strategy.settings(unit.seed),
             )
+            calls = ledger.records
+            if calls and all(call.error is not None for call in calls):  # the search went on without a model
+                reason = result.error or calls[-1].error
+                return failure_record(unit, f"{MODEL_OUTAGE}{reason}", time.perf_counter() - start)
             catalog = await env.catalog(names)
             record = record_of(unit, result, rule_based_metrics(result.workflow, result.execution, catalog))
         if judge_client is not None:
@@ -264,6 +292,8 @@ async def run_unit(
         return record
     except UserError as exc:
         return failure_record(unit, str(exc), time.perf_counter() - start)
+    except LLMError as exc:  # zero-shot's plan, or a setup error any strategy lets through
+        return failure_record(unit, f"{MODEL_OUTAGE}{exc.message}", time.perf_counter() - start)
     except Exception as exc:  # a bug or a broken server must cost one task, not the run
         return failure_record(unit, f"{type(exc).__name__}: {exc}", time.perf_counter() - start)
 

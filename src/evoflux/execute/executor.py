@@ -116,9 +116,15 @@ class Executor:
         def _now() -> float:
             return time.perf_counter() - start
 
-        async with anyio.create_task_group() as group:
-            for node in workflow.nodes:
-                group.start_soon(run_node, node)
+        shared = workflow.shared_ids_note()
+        if shared is not None:  # one outcome per id: a run would keep one result of several and look fine
+            outcomes.update(
+                {i: NodeOutcome(i, NodeStatus.SKIPPED, error=f"not run: {shared}") for i in workflow.ids}
+            )
+        else:
+            async with anyio.create_task_group() as group:
+                for node in workflow.nodes:
+                    group.start_soon(run_node, node)
 
         return Execution(
             workflow=workflow,

@@ -18,6 +18,7 @@ from typing import Any, Literal
 import anyio
 import openai
 from openai import AsyncOpenAI
+from openai.types.chat import ChatCompletion
 
 from evoflux.llm.cassette import Cassette, CassetteMode, RecordedResponse, RequestSummary, request_key
 from evoflux.llm.config import ModelConfig
@@ -26,6 +27,7 @@ from evoflux.llm.errors import (
     LLMError,
     ModelAuthFailed,
     ModelNotConfigured,
+    ModelReplyUnreadable,
     ModelRequestFailed,
     ModelTimeout,
     ModelUnreachable,
@@ -48,6 +50,7 @@ UNSUPPORTED_WORDS = ("not supported", "unsupported", "not implemented")
 SCHEMA_PROBLEM_WORDS = ("invalid schema", "schema error", "unsupported $ref", "invalid json schema")
 CONTEXT_WORDS = ("context length", "context size", "context window", "maximum context", "too many tokens")
 MAX_DETAIL_CHARS = 300
+MAX_PREVIEW_CHARS = 80
 MAX_RETRY_AFTER_S = 60.0
 SCHEMA_NAME_RE = re.compile(r"[^A-Za-z0-9_-]+")
 
@@ -358,7 +361,12 @@ class ChatClient:
             mode = "instructions"
             sent = _with_json_instructions(messages, schema)
         started = time.perf_counter()
-        completion = await sdk.chat.completions.create(model=self.model, messages=sent, **options)  # type: ignore[arg-type]
+        try:
+            completion = await sdk.chat.completions.create(model=self.model, messages=sent, **options)  # type: ignore[arg-type]
+        except json.JSONDecodeError as exc:  # the SDK parses a body served as JSON that is not
+            raise self._unreadable(exc.doc) from None
+        if not isinstance(completion, ChatCompletion):  # the SDK hands back a body served as text as is
+            raise self._unreadable(str(completion))
         seconds = time.perf_counter() - started
         if not completion.choices:
             raise ModelRequestFailed(
@@ -439,6 +447,16 @@ class ChatClient:
         if isinstance(exc, openai.APITimeoutError):
             return "request timed out"
         return redact(_connection_reason(exc), self.config.secret_key())
+
+    def _unreadable(self, body: str) -> ModelReplyUnreadable:
+        text = " ".join(body.split())
+        preview = text[:MAX_PREVIEW_CHARS] + ("…" if len(text) > MAX_PREVIEW_CHARS else "")
+        return ModelReplyUnreadable(
+            f"The model server at {self.config.base_url} answered HTTP 200 with a body that is not a chat "
+            f"completion: {redact(preview, self.config.secret_key())!r}",
+            status=200,
+            hint="Check that the base URL points at an OpenAI-compatible endpoint, not a proxy or web page.",
+        )
 
     def _status_error(self, exc: openai.APIStatusError) -> ModelRequestFailed:
         status = exc.status_code

@@ -57,6 +57,10 @@ class ModelRequestFailed(LLMError):
         self.status = status
 
 
+class ModelReplyUnreadable(ModelRequestFailed):
+    """The server answered HTTP 200 with a body that is not a chat completion (HTML from a proxy, plain text)."""
+
+
 class ModelAuthFailed(ModelRequestFailed):
     """The server rejected the API key (HTTP 401/403)."""
 

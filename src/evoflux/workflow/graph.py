@@ -149,6 +149,21 @@ class Workflow:
         return tuple(n.id for n in self.nodes)
 
     @property
+    def duplicate_ids(self) -> dict[str, int]:
+        """Ids that several nodes share, with how many share each (such a workflow cannot run)."""
+        counts: dict[str, int] = {}
+        for node in self.nodes:
+            counts[node.id] = counts.get(node.id, 0) + 1
+        return {node_id: count for node_id, count in counts.items() if count > 1}
+
+    def shared_ids_note(self) -> str | None:
+        """`several nodes share an id: 'n1' (2 nodes)`, or None when every id is unique."""
+        shared = self.duplicate_ids
+        if not shared:
+            return None
+        return "several nodes share an id: " + ", ".join(f"{i!r} ({n} nodes)" for i, n in shared.items())
+
+    @property
     def tool_nodes(self) -> tuple[ToolNode, ...]:
         return tuple(n for n in self.nodes if isinstance(n, ToolNode))
 
@@ -183,15 +198,21 @@ class Workflow:
 
     def dependency_chain(self, start: str, goal: str) -> list[str]:
         """The shortest chain start -> ... -> goal along dependencies ([] when there is none)."""
-        queue = deque([[start, d] for d in self.dependencies(start)])
-        seen: set[str] = set()
+        came_from: dict[str, str | None] = dict.fromkeys(self.dependencies(start))  # None: from `start`
+        queue = deque(came_from)
         while queue:
-            path = queue.popleft()
-            if path[-1] == goal:
-                return path
-            if path[-1] not in seen:
-                seen.add(path[-1])
-                queue.extend([*path, d] for d in self.dependencies(path[-1]))
+            current = queue.popleft()
+            if current == goal:
+                path = [current]
+                step = came_from[current]
+                while step is not None:
+                    path.append(step)
+                    step = came_from[step]
+                return [start, *reversed(path)]
+            for dep in self.dependencies(current):
+                if dep not in came_from:
+                    came_from[dep] = current
+                    queue.append(dep)
         return []
 
     def to_json(self) -> dict[str, Any]:

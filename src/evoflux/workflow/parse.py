@@ -29,6 +29,8 @@ _TOOL_SEPARATORS = ("__", "/", ".")
 _FENCE = re.compile(r"```[A-Za-z]*[ \t]*\n(.*?)(?:```|\Z)", re.DOTALL)
 _MAX_JSON_STARTS = 20
 _ID_LIKE = re.compile(r"[A-Za-z_][\w-]*")
+MAX_NODES = 1_000
+"""The most nodes a workflow may have; a bigger one is refused before any node is read."""
 
 
 class WorkflowParseError(UserError):
@@ -36,7 +38,7 @@ class WorkflowParseError(UserError):
 
 
 def parse_workflow(
-    data: str | Mapping[str, Any] | list[Any], *, catalog: ToolCatalog | None = None
+    data: str | Mapping[str, Any] | list[Any], *, catalog: ToolCatalog | None = None, unique_ids: bool = False
 ) -> Workflow:
     """Read a workflow from JSON text (fenced or with surrounding prose), a dict, or a bare list of nodes.
 
@@ -45,10 +47,17 @@ def parse_workflow(
     `arguments`, `parameters`, `input`; a JSON string there is parsed), waits (`after`, `depends_on`,
     `dependencies`). The answer node has `answer`/`final_answer`, or `"type": "answer"` with `text`;
     a top-level `answer` becomes one. Numeric ids `k` become `nk`; missing ids become `n1`, `n2`, ...
-    With a catalog, a tool named without its server gets the one server that has it.
+    With a catalog, a tool named without its server gets the one server that has it. Ids several nodes
+    share are kept for the checker to report, or refused with `unique_ids` (for a workflow about to run).
+    A workflow of more than `MAX_NODES` nodes is refused.
     """
     document = _load_text(data) if isinstance(data, str) else data
     raw_nodes, task, top_answer = _unpack(document)
+    if len(raw_nodes) > MAX_NODES:
+        raise WorkflowParseError(
+            f"the workflow has {len(raw_nodes):,} nodes; at most {MAX_NODES:,} are allowed: split it into "
+            "smaller workflows"
+        )
     items = [_as_item(i, raw) for i, raw in enumerate(raw_nodes)]
     if top_answer is not None:
         items.append({"answer": top_answer})
@@ -59,7 +68,11 @@ def parse_workflow(
         for i, (item, node_id) in enumerate(zip(items, ids, strict=True))
     )
     _require_single_answer(nodes)
-    return Workflow(nodes, task)
+    workflow = Workflow(nodes, task)
+    shared = workflow.shared_ids_note() if unique_ids else None
+    if shared is not None:
+        raise WorkflowParseError(f"{shared}; give each node its own id (`evoflux check` suggests one)")
+    return workflow
 
 
 def dump_workflow(workflow: Workflow) -> str:

@@ -5,6 +5,7 @@ Owns jsonschema use and mapping its errors to codes and hints; not tool lookup o
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable, Mapping
@@ -141,6 +142,13 @@ class _Context:
 
 
 def _validator(schema: Mapping[str, Any]) -> Validator:
+    """A validator for `schema`, checked once per distinct schema (a workflow calls the same tools often)."""
+    return _validator_of(json.dumps(schema, sort_keys=True, default=str))
+
+
+@functools.lru_cache(maxsize=512)
+def _validator_of(schema_json: str) -> Validator:
+    schema = json.loads(schema_json)
     cls = validator_for(schema, default=Draft202012Validator)
     cls.check_schema(schema)
     return cls(schema, format_checker=_FORMATS)
