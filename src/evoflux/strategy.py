@@ -1,18 +1,20 @@
 """The loop every strategy shares: one budget meter, model calls held to its deadline, stop reasons, one result.
 
-The search, the baselines and zero-shot each supply only their `step`; what a model call may take, what a failed
-call does and what `solve_with` gets back are written here once.
+The search, the baselines and zero-shot each supply only their `step`; what they run on (`RunContext`), what a
+model call may take, what a failed call does and what `solve_with` gets back are written here once.
 """
 
 from __future__ import annotations
 
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, TypeVar
 
+from evoflux.catalog.tools import ToolCatalog, ToolSpec
+from evoflux.environment import ToolEnvironment
 from evoflux.execute.outcome import Execution
 from evoflux.llm import ChatModel, LLMError
 from evoflux.plan.synthesize import synthesize
@@ -40,6 +42,24 @@ class StopReason(StrEnum):
 
 
 @dataclass(frozen=True)
+class RunContext:
+    """What one task's run of a strategy works with: the request, the `tools` shown to the model (from `catalog`),
+    the environment that runs them, the model, the budget and when its clock started (`time.perf_counter()`).
+
+    `solve_with` builds it once; every strategy takes it. `seed` None leaves the seed to the strategy.
+    """
+
+    task: str
+    tools: Sequence[ToolSpec]
+    catalog: ToolCatalog
+    env: ToolEnvironment
+    client: ChatModel
+    budget: Budget
+    seed: int | None = None
+    started: float = field(default_factory=time.perf_counter)
+
+
+@dataclass(frozen=True)
 class StrategyResult:
     """What a strategy hands to `solve_with`: the chosen workflow, its run, the answer and the tool calls spent."""
 
@@ -54,18 +74,19 @@ class StrategyResult:
 
 
 class StrategyLoop(ABC):
-    """One task's run of a strategy under `budget`, whose clock started at `started` (`time.perf_counter()`).
+    """One task's run of a strategy in `context`, metered against its budget from the moment it started.
 
     Every model call goes through `ask`, so each gets the seconds left as its deadline; `loop` calls `step`
     until it names why to stop.
     """
 
-    def __init__(self, task: str, client: ChatModel, budget: Budget, *, started: float | None = None):
-        self.task = task
-        self.client = client
-        self.meter = BudgetMeter(
-            budget, client.ledger, started=time.perf_counter() if started is None else started
-        )
+    def __init__(self, context: RunContext):
+        self.task = context.task
+        self.tools = list(context.tools)
+        self.catalog = context.catalog
+        self.env = context.env
+        self.client = context.client
+        self.meter = BudgetMeter(context.budget, context.client.ledger, started=context.started)
         self.model_errors: list[str] = []  # failed model calls, in order; the ledger counts them too
 
     async def ask(self, call: Callable[[float], Awaitable[T]]) -> T | None:
