@@ -1,6 +1,6 @@
 """Solving one task end to end: retrieve tools, plan, check, execute, synthesize the answer.
 
-The async core takes an open tool environment and model client; `solve` is the sync facade that opens both.
+The async core takes an open tool environment and model client; opening them is `evoflux.assemble`.
 """
 
 from __future__ import annotations
@@ -10,20 +10,16 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from pathlib import Path
 from typing import Any
-
-import anyio
 
 from evoflux.baselines.best_of_n import best_of_n
 from evoflux.baselines.react import react
 from evoflux.baselines.replan import replan
 from evoflux.baselines.zero_shot import zero_shot
-from evoflux.catalog.config import resolve_servers_config
 from evoflux.catalog.retrieval import ToolRetriever
 from evoflux.environment import ToolEnvironment
 from evoflux.execute.outcome import Execution
-from evoflux.llm import ChatModel, ModelConfig, UsageLedger, open_client
+from evoflux.llm import ChatModel, ModelConfig, UsageLedger
 from evoflux.plan.synthesize import synthesize
 from evoflux.scoring.budget import Budget, BudgetMeter
 from evoflux.scoring.candidate import Candidate
@@ -221,23 +217,3 @@ def model_config(model: str | None = None, base_url: str | None = None, **extra:
     if config.model is None and config.base_url is None:
         config = config.with_overrides(model=DEFAULT_MODEL)
     return config
-
-
-def solve(
-    task: str,
-    *,
-    servers: str | Path | None = None,
-    model: str | None = None,
-    base_url: str | None = None,
-    strategy: Strategy | str = Strategy.EVOFLUX,
-    top_k: int = 8,
-    server_names: Sequence[str] | None = None,
-) -> SolveResult:
-    """Solve one task with the configured servers and model; opens and closes both."""
-    config = resolve_servers_config(str(servers) if servers is not None else None)
-
-    async def main() -> SolveResult:
-        async with open_client(model_config(model, base_url)) as client, ToolEnvironment(config) as env:
-            return await solve_with(task, env, client, strategy=strategy, top_k=top_k, servers=server_names)
-
-    return anyio.run(main)
