@@ -21,6 +21,9 @@ _TAGS = ("from", "to", "src", "dst", "source", "target")
 
 # Words of a name that say its value is looked up, not chosen: an id, a key, an address.
 ID_WORDS = frozenset({"id", "ids", "key", "address", "isbn", "uuid", "slug", "handle"})
+# Words that make an argument an id or a code when a swapped tool's arguments are mapped (`station_id` never
+# becomes `city`, `currency_code` never becomes `amount`); an address maps like any other value there.
+ID_OR_CODE_WORDS = (ID_WORDS - {"address"}) | {"code"}
 # Months and weekdays: a request's dates reach tools as dates (`2026-04-01`), not as these words.
 DATE_WORDS = frozenset(
     {
