@@ -153,7 +153,8 @@ async def _evolve(
     settings: SearchSettings | None,
     on_candidate: Callable[[Candidate], None] | None,
 ) -> StrategyResult:
-    """The search, then the answer: both inside the context's budget, the answer's share kept out of the search's."""
+    """The search, then the answer: both inside the context's budget, the answer's share kept out of the
+    search's."""
     budget = context.budget
     searchable = budget.reserve(
         model_calls=1, tokens=_SYNTHESIS_TOKENS, seconds=_SYNTHESIS_SECONDS * budget.seconds

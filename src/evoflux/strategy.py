@@ -19,6 +19,7 @@ from evoflux.execute.outcome import Execution
 from evoflux.llm import ChatModel, LLMError
 from evoflux.plan.synthesize import synthesize
 from evoflux.scoring.budget import Budget, BudgetMeter
+from evoflux.workflow.check import check_workflow
 from evoflux.workflow.graph import Workflow
 from evoflux.workflow.issues import Issue
 
@@ -43,8 +44,9 @@ class StopReason(StrEnum):
 
 @dataclass(frozen=True)
 class RunContext:
-    """What one task's run of a strategy works with: the request, the `tools` shown to the model (from `catalog`),
-    the environment that runs them, the model, the budget and when its clock started (`time.perf_counter()`).
+    """What one task's run of a strategy works with: the request, the `tools` shown to the model (from
+    `catalog`), the environment that runs them, the model, the budget and when its clock started
+    (`time.perf_counter()`).
 
     `solve_with` builds it once; every strategy takes it. `seed` None leaves the seed to the strategy.
     """
@@ -98,6 +100,15 @@ class StrategyLoop(ABC):
                 raise
             self.model_errors.append(str(exc).splitlines()[0])
             return None
+
+    async def tried(self, workflow: Workflow, catalog: ToolCatalog) -> tuple[list[Issue], Execution | None]:
+        """`workflow`'s issues against `catalog`, and its run when the tool-call budget has room (spent from it)."""
+        issues = check_workflow(workflow, catalog)
+        execution = None
+        if self.meter.can_execute(len(workflow.tool_nodes)):
+            execution = await self.env.execute(workflow)
+            self.meter.tool_calls += execution.tool_calls
+        return issues, execution
 
     async def answer(self, execution: Execution) -> str:
         """The synthesizer's answer from `execution`, written in the time left (else the filled template)."""

@@ -12,7 +12,6 @@ from evoflux.plan.planner import Plan, Planner
 from evoflux.scoring.budget import BudgetMeter
 from evoflux.scoring.candidate import Candidate, assessed
 from evoflux.strategy import RunContext, StopReason, StrategyLoop, StrategyResult
-from evoflux.workflow.check import check_workflow
 from evoflux.workflow.graph import Workflow
 
 # Rough token costs, as in the search: one planning call, and the answer written at the end.
@@ -61,11 +60,7 @@ class Baseline(StrategyLoop):
     async def attempt(self, workflow: Workflow, origin: str) -> Candidate:
         """Check, run (when the tool-call budget has room) and score one planned workflow; keep it."""
         meter = self.meter
-        issues = check_workflow(workflow, self.catalog)
-        execution = None
-        if meter.can_execute(len(workflow.tool_nodes)):
-            execution = await self.env.execute(workflow)
-            meter.tool_calls += execution.tool_calls
+        issues, execution = await self.tried(workflow, self.catalog)
         meter.iterations += 1
         candidate = assessed(
             f"a{meter.iterations}",

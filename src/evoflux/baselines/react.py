@@ -73,7 +73,8 @@ def observation(outcome: NodeOutcome) -> str:
 
 
 class React(StrategyLoop):
-    """Each step is one model turn (with the context's seed, else 0): a tool call run and observed, or the answer."""
+    """Each step is one model turn (seeded with the context's seed, else 0): a tool call run and observed, or
+    the answer."""
 
     def __init__(self, context: RunContext):
         super().__init__(context)

@@ -20,7 +20,6 @@ from evoflux.search.intensity import AdaptiveIntensity
 from evoflux.search.operators import apply_proposed, explore
 from evoflux.search.population import distance, prune, signature, tournament
 from evoflux.strategy import RunContext, StopReason, StrategyLoop
-from evoflux.workflow.check import check_workflow
 from evoflux.workflow.edits import Edit
 from evoflux.workflow.graph import Workflow
 from evoflux.workflow.validators import with_validators
@@ -92,11 +91,7 @@ class Search(StrategyLoop):
         if key in self._seen:
             return None
         self._seen.add(key)
-        issues = check_workflow(workflow, with_validators(self.catalog))
-        execution = None
-        if self.meter.can_execute(len(workflow.tool_nodes)):
-            execution = await self.env.execute(workflow)
-            self.meter.tool_calls += execution.tool_calls
+        issues, execution = await self.tried(workflow, with_validators(self.catalog))
         candidate = assessed(
             f"c{len(self.candidates) + 1}",
             workflow,

@@ -96,10 +96,11 @@ class Edit:
 
 
 def edit_line(edit: Mapping[str, Any]) -> str:
-    """An edit as one line from its JSON (`Edit.to_json`, or as a trace reads it back): `op node.arg: before ->
-    after (reason)`."""
+    """An edit as one line from its JSON (`Edit.to_json`, or as a trace reads it back):
+    `op node.arg: before -> after (reason)`."""
     where = edit["node"] + (f".{edit['arg']}" if edit.get("arg") else "")
-    return f"{edit['op']} {where}: {shown(edit.get('before'))} -> {shown(edit.get('after'))} ({edit.get('reason', '')})"
+    change = f"{shown(edit.get('before'))} -> {shown(edit.get('after'))}"
+    return f"{edit['op']} {where}: {change} ({edit.get('reason', '')})"
 
 
 # ---------------------------------------------------------------- node replacement and summary

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 from evoflux.lexicon import name_words, squash
 
-# Argument names closer than this (see `similarity`) name the same thing, when ahead of the next by the margin.
+# Names closer than this (see `similarity`) name the same thing, when ahead of the next one by the margin.
 _CLOSE_NAME_CUTOFF = 0.75
 _CLOSE_NAME_MARGIN = 0.05
 _ABBREVIATION_MIN = 3  # letters of a name that abbreviates a longer one (`temp` -> `temperature`)
