@@ -27,6 +27,8 @@ from mcp.server import MCPServer
 from pydantic import SecretStr
 from typer.testing import CliRunner
 
+import evoflux
+from evoflux import assemble
 from evoflux.catalog.config import InProcessServer, ServersConfig
 from evoflux.cli import app
 from evoflux.environment import ToolEnvironment
@@ -38,11 +40,13 @@ from evoflux.llm import (
     CassetteMode,
     ChatClient,
     ModelConfig,
+    ModelUnreachable,
     ScriptedChat,
     UsageLedger,
     open_client,
 )
-from evoflux.solver import Cost, SolveResult, model_config, solve_with
+from evoflux.settings import ModelSettings, SolveSettings
+from evoflux.solver import Cost, SolveResult, Strategy, model_config, solve_with
 from local_model_check import local_model_unavailable
 from tests.support import bundled_config
 
@@ -451,6 +455,46 @@ def test_solve_with_an_unreachable_model_server_is_a_one_line_error(
     first, *rest = result.stderr.strip().splitlines()
     assert first.startswith("error: ") and url in first
     assert len(rest) <= 1  # at most the hint line
+
+
+def test_the_sync_solve_is_the_library_assembly_of_its_arguments(monkeypatch: pytest.MonkeyPatch) -> None:
+    solved: list[tuple[str, SolveSettings]] = []
+
+    async def solve_task(task: str, settings: SolveSettings) -> str:
+        solved.append((task, settings))
+        return "the result"
+
+    monkeypatch.setattr(assemble, "solve_task", solve_task)
+    result = evoflux.solve(
+        "How far?",
+        servers=Path("s.json"),
+        model="m",
+        base_url="http://x/v1",
+        strategy="replan",
+        top_k=3,
+        server_names=["geo"],
+    )
+    assert result == "the result"
+    assert solved == [
+        (
+            "How far?",
+            SolveSettings(
+                servers="s.json",
+                model=ModelSettings("m", "http://x/v1"),
+                strategy=Strategy.REPLAN,
+                server_names=("geo",),
+                top_k=3,
+            ),
+        )
+    ]
+
+
+def test_the_sync_solve_opens_the_configured_servers_and_model(
+    geo_only: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ChatClient, "_backoff", lambda self, failures, exc: 0.0)  # retry at once
+    with pytest.raises(ModelUnreachable, match=r"127\.0\.0\.1:9"):
+        evoflux.solve("How far is Lisbon?", servers=geo_only, model="x", base_url="http://127.0.0.1:9")
 
 
 @pytest.mark.parametrize("how", ["env", "flag"])

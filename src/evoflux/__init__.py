@@ -8,7 +8,7 @@ from importlib import import_module
 from typing import Any
 
 _EXPORTS = {
-    "solve": "evoflux.solver",
+    "solve": "evoflux.assemble",
     "SolveResult": "evoflux.solver",
     "Strategy": "evoflux.solver",
     "Workflow": "evoflux.workflow",

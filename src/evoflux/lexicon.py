@@ -1,5 +1,6 @@
 """Word helpers shared by every layer: splitting names into words, base names, one spelling of a name,
-singulars and stems, and the word lists (ids, dates, words that are no names or places).
+singulars and stems, numbers written as text, and the word lists (ids, dates, words that are no names or
+places).
 
 Imports nothing of evoflux, so the catalog, the workflow and the request analysis can all use it.
 """
@@ -21,6 +22,9 @@ _TAGS = ("from", "to", "src", "dst", "source", "target")
 
 # Words of a name that say its value is looked up, not chosen: an id, a key, an address.
 ID_WORDS = frozenset({"id", "ids", "key", "address", "isbn", "uuid", "slug", "handle"})
+# Words that make an argument an id or a code when a swapped tool's arguments are mapped (`station_id` never
+# becomes `city`, `currency_code` never becomes `amount`); an address maps like any other value there.
+ID_OR_CODE_WORDS = (ID_WORDS - {"address"}) | {"code"}
 # Months and weekdays: a request's dates reach tools as dates (`2026-04-01`), not as these words.
 DATE_WORDS = frozenset(
     {
@@ -91,6 +95,15 @@ def squash(text: str, separator: str = "") -> str:
     """One spelling of a name whatever its case and separators: `Weather Data`, `weather_data` and
     `weatherData` -> `weatherdata`; with a `separator` its words stay apart (`_`: `weather_data`)."""
     return separator.join(name_words(text, digits_apart=False))
+
+
+def spells_number(text: str) -> bool:
+    """Whether `text` reads as a number (`"42"`, `"-1.5e3"`, `" 7 "`: what Python's `float` takes)."""
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def singular(word: str) -> str:

@@ -1,35 +1,31 @@
 """Solving one task end to end: retrieve tools, plan, check, execute, synthesize the answer.
 
-The async core takes an open tool environment and model client; `solve` is the sync facade that opens both.
+The async core takes an open tool environment and model client; opening them is `evoflux.assemble`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from pathlib import Path
 from typing import Any
-
-import anyio
 
 from evoflux.baselines.best_of_n import best_of_n
 from evoflux.baselines.react import react
 from evoflux.baselines.replan import replan
 from evoflux.baselines.zero_shot import zero_shot
-from evoflux.catalog.config import resolve_servers_config
 from evoflux.catalog.retrieval import ToolRetriever
-from evoflux.catalog.tools import ToolCatalog, ToolSpec
 from evoflux.environment import ToolEnvironment
 from evoflux.execute.outcome import Execution
-from evoflux.llm import ChatModel, ModelConfig, UsageLedger, open_client
+from evoflux.llm import ChatModel, ModelConfig, UsageLedger
 from evoflux.plan.synthesize import synthesize
 from evoflux.scoring.budget import Budget, BudgetMeter
 from evoflux.scoring.candidate import Candidate
 from evoflux.search.loop import Search, SearchSettings
 from evoflux.search.population import lineage
-from evoflux.strategy import StrategyResult
+from evoflux.strategy import RunContext, StrategyResult
 from evoflux.workflow.graph import Workflow
 from evoflux.workflow.issues import Issue
 
@@ -132,22 +128,11 @@ async def solve_with(
     calls_before = len(client.ledger.records)
     catalog = await env.catalog(servers)
     tools = [scored.tool for scored in ToolRetriever(catalog).rank(task, k=top_k, servers=servers)]
-
+    context = RunContext(task, tools, catalog, env, client, budget or Budget(), seed, start)
     if strategy is Strategy.EVOFLUX:
-        run = await _evolve(
-            task, tools, catalog, env, client, budget or Budget(), settings, on_candidate, started=start
-        )
+        run = await _evolve(context, settings, on_candidate)
     else:
-        run = await _BASELINES[strategy](
-            task,
-            tools,
-            catalog,
-            env,
-            client,
-            budget=budget or Budget(),
-            seed=_seed(strategy, seed),
-            started=start,
-        )
+        run = await _BASELINES[strategy](context)
     return SolveResult(
         task=task,
         strategy=strategy.value,
@@ -163,37 +148,19 @@ async def solve_with(
     )
 
 
-def _seed(strategy: Strategy, seed: int | None) -> int | None:
-    """Zero-shot plans with the seed as given (none by default); the other baselines count seeds from 0."""
-    return seed if strategy is Strategy.ZERO_SHOT else seed or 0
-
-
 async def _evolve(
-    task: str,
-    tools: Sequence[ToolSpec],
-    catalog: ToolCatalog,
-    env: ToolEnvironment,
-    client: ChatModel,
-    budget: Budget,
+    context: RunContext,
     settings: SearchSettings | None,
     on_candidate: Callable[[Candidate], None] | None,
-    *,
-    started: float,
 ) -> StrategyResult:
-    """The search, then the answer: both inside `budget`, the answer's share kept out of the search's."""
+    """The search, then the answer: both inside the context's budget, the answer's share kept out of the
+    search's."""
+    budget = context.budget
     searchable = budget.reserve(
         model_calls=1, tokens=_SYNTHESIS_TOKENS, seconds=_SYNTHESIS_SECONDS * budget.seconds
     )
     search = Search(
-        task,
-        tools,
-        catalog,
-        env,
-        client,
-        budget=searchable,
-        settings=settings,
-        on_candidate=on_candidate,
-        started=started,
+        dataclasses.replace(context, budget=searchable), settings=settings, on_candidate=on_candidate
     )
     outcome = await search.run()
     summary = {
@@ -210,8 +177,8 @@ async def _evolve(
     if best.execution is None:
         text = "Could not complete: the workflow could not be run within the budget."
     else:  # the answer's call gets what is left of the whole budget
-        left = BudgetMeter(budget, client.ledger, started=started).seconds_left()
-        text = (await synthesize(client, task, best.execution, deadline_s=left)).text
+        left = BudgetMeter(budget, context.client.ledger, started=context.started).seconds_left()
+        text = (await synthesize(context.client, context.task, best.execution, deadline_s=left)).text
     summary["lineage"] = [str(e) for e in lineage(outcome.candidates, best)]
     return StrategyResult(
         best.workflow,
@@ -251,23 +218,3 @@ def model_config(model: str | None = None, base_url: str | None = None, **extra:
     if config.model is None and config.base_url is None:
         config = config.with_overrides(model=DEFAULT_MODEL)
     return config
-
-
-def solve(
-    task: str,
-    *,
-    servers: str | Path | None = None,
-    model: str | None = None,
-    base_url: str | None = None,
-    strategy: Strategy | str = Strategy.EVOFLUX,
-    top_k: int = 8,
-    server_names: Sequence[str] | None = None,
-) -> SolveResult:
-    """Solve one task with the configured servers and model; opens and closes both."""
-    config = resolve_servers_config(str(servers) if servers is not None else None)
-
-    async def main() -> SolveResult:
-        async with open_client(model_config(model, base_url)) as client, ToolEnvironment(config) as env:
-            return await solve_with(task, env, client, strategy=strategy, top_k=top_k, servers=server_names)
-
-    return anyio.run(main)

@@ -1,22 +1,25 @@
 """The loop every strategy shares: one budget meter, model calls held to its deadline, stop reasons, one result.
 
-The search, the baselines and zero-shot each supply only their `step`; what a model call may take, what a failed
-call does and what `solve_with` gets back are written here once.
+The search, the baselines and zero-shot each supply only their `step`; what they run on (`RunContext`), what a
+model call may take, what a failed call does and what `solve_with` gets back are written here once.
 """
 
 from __future__ import annotations
 
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, TypeVar
 
+from evoflux.catalog.tools import ToolCatalog, ToolSpec
+from evoflux.environment import ToolEnvironment
 from evoflux.execute.outcome import Execution
 from evoflux.llm import ChatModel, LLMError
 from evoflux.plan.synthesize import synthesize
 from evoflux.scoring.budget import Budget, BudgetMeter
+from evoflux.workflow.check import check_workflow
 from evoflux.workflow.graph import Workflow
 from evoflux.workflow.issues import Issue
 
@@ -40,6 +43,25 @@ class StopReason(StrEnum):
 
 
 @dataclass(frozen=True)
+class RunContext:
+    """What one task's run of a strategy works with: the request, the `tools` shown to the model (from
+    `catalog`), the environment that runs them, the model, the budget and when its clock started
+    (`time.perf_counter()`).
+
+    `solve_with` builds it once; every strategy takes it. `seed` None leaves the seed to the strategy.
+    """
+
+    task: str
+    tools: Sequence[ToolSpec]
+    catalog: ToolCatalog
+    env: ToolEnvironment
+    client: ChatModel
+    budget: Budget
+    seed: int | None = None
+    started: float = field(default_factory=time.perf_counter)
+
+
+@dataclass(frozen=True)
 class StrategyResult:
     """What a strategy hands to `solve_with`: the chosen workflow, its run, the answer and the tool calls spent."""
 
@@ -54,18 +76,19 @@ class StrategyResult:
 
 
 class StrategyLoop(ABC):
-    """One task's run of a strategy under `budget`, whose clock started at `started` (`time.perf_counter()`).
+    """One task's run of a strategy in `context`, metered against its budget from the moment it started.
 
     Every model call goes through `ask`, so each gets the seconds left as its deadline; `loop` calls `step`
     until it names why to stop.
     """
 
-    def __init__(self, task: str, client: ChatModel, budget: Budget, *, started: float | None = None):
-        self.task = task
-        self.client = client
-        self.meter = BudgetMeter(
-            budget, client.ledger, started=time.perf_counter() if started is None else started
-        )
+    def __init__(self, context: RunContext):
+        self.task = context.task
+        self.tools = list(context.tools)
+        self.catalog = context.catalog
+        self.env = context.env
+        self.client = context.client
+        self.meter = BudgetMeter(context.budget, context.client.ledger, started=context.started)
         self.model_errors: list[str] = []  # failed model calls, in order; the ledger counts them too
 
     async def ask(self, call: Callable[[float], Awaitable[T]]) -> T | None:
@@ -77,6 +100,15 @@ class StrategyLoop(ABC):
                 raise
             self.model_errors.append(str(exc).splitlines()[0])
             return None
+
+    async def tried(self, workflow: Workflow, catalog: ToolCatalog) -> tuple[list[Issue], Execution | None]:
+        """`workflow`'s issues against `catalog`, and its run when the tool-call budget has room (spent from it)."""
+        issues = check_workflow(workflow, catalog)
+        execution = None
+        if self.meter.can_execute(len(workflow.tool_nodes)):
+            execution = await self.env.execute(workflow)
+            self.meter.tool_calls += execution.tool_calls
+        return issues, execution
 
     async def answer(self, execution: Execution) -> str:
         """The synthesizer's answer from `execution`, written in the time left (else the filled template)."""

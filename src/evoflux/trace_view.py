@@ -6,7 +6,6 @@ prints every piece of text as a rich `Text`, never as markup (terminal).
 
 from __future__ import annotations
 
-import json
 from html import escape
 from typing import Any
 
@@ -14,6 +13,7 @@ from rich.console import Console
 from rich.text import Text
 
 from evoflux.search.trace import Trace, TracedCandidate
+from evoflux.workflow.edits import edit_line, shown
 from evoflux.workflow.graph import ToolNode, Workflow
 from evoflux.workflow.parse import parse_workflow
 from evoflux.workflow.render import render_text
@@ -77,7 +77,7 @@ def _print_step(console: Console, candidate: TracedCandidate, parent: TracedCand
             console.print(Text(f"  {parent.id} issue: {issue}", "red"))
     failed = {f.node: f for f in parent.failures()} if parent is not None else {}
     for edit in candidate.edits:
-        line = Text(f"  edit {_edit_line(edit)}")
+        line = Text(f"  edit {edit_line(edit)}")
         if edit["node"] in failed:
             line.append(f"  <- fixes {edit['node']}: {failed[edit['node']].status}", "yellow")
         console.print(line)
@@ -86,16 +86,6 @@ def _print_step(console: Console, candidate: TracedCandidate, parent: TracedCand
 def _print_result_workflow(console: Console, result: dict[str, Any]) -> None:
     statuses = {n["node"]: n["status"] for n in result.get("nodes", [])}
     console.print(Text(render_text(parse_workflow(result["workflow"]), statuses or None)))
-
-
-def _edit_line(edit: dict[str, Any]) -> str:
-    where = edit["node"] + (f".{edit['arg']}" if edit.get("arg") else "")
-    return f"{edit['op']} {where}: {_brief(edit.get('before'))} -> {_brief(edit.get('after'))} ({edit.get('reason', '')})"
-
-
-def _brief(value: Any, limit: int = 80) -> str:
-    text = json.dumps(value, ensure_ascii=False, default=str)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 # ---------------------------------------------------------------- HTML
@@ -161,7 +151,7 @@ def _candidate_section(candidate: TracedCandidate, won: bool) -> str:
     if candidate.edits:
         parts.append(
             "<p>Edits that made it:</p><ul>"
-            + "".join(f"<li><code>{escape(_edit_line(edit))}</code></li>" for edit in candidate.edits)
+            + "".join(f"<li><code>{escape(edit_line(edit))}</code></li>" for edit in candidate.edits)
             + "</ul>"
         )
     if candidate.issues:
@@ -173,8 +163,8 @@ def _candidate_section(candidate: TracedCandidate, won: bool) -> str:
     if candidate.nodes:
         rows = "".join(
             f'<tr><td>{escape(n.node)}</td><td class="{"bad" if n.failed else "ok"}">{escape(n.status)}</td>'
-            f"<td>{n.seconds:.2f}</td><td><code>{escape(_brief(n.args, 200))}</code></td>"
-            f"<td>{escape(n.error or _brief(n.output, 200))}</td></tr>"
+            f"<td>{n.seconds:.2f}</td><td><code>{escape(shown(n.args, 200))}</code></td>"
+            f"<td>{escape(n.error or shown(n.output, 200))}</td></tr>"
             for n in candidate.nodes
         )
         parts.append(

@@ -13,6 +13,7 @@ from evoflux.llm import ChatClient, ModelConfig, ModelUnreachable
 from evoflux.scoring.budget import Budget
 from evoflux.search.loop import Search, SearchSettings
 from evoflux.search.population import lineage
+from evoflux.strategy import RunContext
 from evoflux.workflow.parse import parse_workflow
 from tests.support import bundled_config
 
@@ -43,12 +44,7 @@ async def search(budget: Budget, settings: SearchSettings = NO_MODEL) -> tuple[S
         catalog = await env.catalog(["weather"])
         tools = list(catalog.tools_of("weather"))
         run = Search(
-            TASK,
-            tools,
-            catalog,
-            env,
-            offline_client(),
-            budget=budget,
+            RunContext(TASK, tools, catalog, env, offline_client(), budget),
             settings=settings,
             initial=[parse_workflow(BROKEN)],
         )
@@ -90,11 +86,7 @@ async def test_a_model_that_cannot_be_reached_stops_the_search_at_the_first_call
     async with ToolEnvironment(bundled_config()) as env:
         catalog = await env.catalog(["weather"])
         run = Search(
-            TASK,
-            list(catalog.tools_of("weather")),
-            catalog,
-            env,
-            unreachable,
+            RunContext(TASK, list(catalog.tools_of("weather")), catalog, env, unreachable, Budget()),
             settings=SearchSettings(initial=2),
         )
         with pytest.raises(ModelUnreachable, match=r"127\.0\.0\.1:9"):

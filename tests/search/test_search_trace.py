@@ -23,6 +23,7 @@ from evoflux.scoring.budget import Budget
 from evoflux.search.loop import Search, SearchOutcome
 from evoflux.search.trace import TraceWriter, load_trace, write_summary
 from evoflux.solver import Cost, SolveResult
+from evoflux.strategy import RunContext
 from evoflux.workflow.parse import parse_workflow
 from tests.support import bundled_config
 
@@ -48,12 +49,7 @@ async def traced_search(folder: Path) -> SearchOutcome:
     async with ToolEnvironment(bundled_config()) as env:
         catalog = await env.catalog(["weather"])
         search = Search(
-            TASK,
-            list(catalog.tools_of("weather")),
-            catalog,
-            env,
-            offline_client(),
-            budget=Budget(),
+            RunContext(TASK, list(catalog.tools_of("weather")), catalog, env, offline_client(), Budget()),
             settings=NO_MODEL,
             on_candidate=TraceWriter(folder),
             initial=[given],

@@ -6,17 +6,12 @@ with the judge-free `score`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
-from evoflux.catalog.tools import ToolCatalog, ToolSpec
-from evoflux.environment import ToolEnvironment
-from evoflux.llm import ChatModel
 from evoflux.plan.planner import Plan, Planner
-from evoflux.scoring.budget import Budget, BudgetMeter
+from evoflux.scoring.budget import BudgetMeter
 from evoflux.scoring.candidate import Candidate, assessed
-from evoflux.strategy import StopReason, StrategyLoop, StrategyResult
-from evoflux.workflow.check import check_workflow
+from evoflux.strategy import RunContext, StopReason, StrategyLoop, StrategyResult
 from evoflux.workflow.graph import Workflow
 
 # Rough token costs, as in the search: one planning call, and the answer written at the end.
@@ -34,26 +29,13 @@ def can_plan(meter: BudgetMeter) -> bool:
 
 
 class Baseline(StrategyLoop):
-    """A planning baseline's run: plans `tools` of `catalog`, runs them in `env`, keeps every attempt."""
+    """A planning baseline's run: plans the context's tools, runs them, keeps every attempt; seeds count from
+    the context's seed, else 0."""
 
-    def __init__(
-        self,
-        task: str,
-        tools: Sequence[ToolSpec],
-        catalog: ToolCatalog,
-        env: ToolEnvironment,
-        client: ChatModel,
-        budget: Budget,
-        *,
-        seed: int,
-        started: float | None = None,
-    ):
-        super().__init__(task, client, budget, started=started)
-        self.tools = list(tools)
-        self.catalog = catalog
-        self.env = env
-        self.seed = seed
-        self.planner = Planner(client)
+    def __init__(self, context: RunContext):
+        super().__init__(context)
+        self.seed = context.seed or 0
+        self.planner = Planner(self.client)
         self.attempts: list[Candidate] = []
         self.error = "the budget allowed no plan"  # why nothing was planned, if nothing is
 
@@ -78,11 +60,7 @@ class Baseline(StrategyLoop):
     async def attempt(self, workflow: Workflow, origin: str) -> Candidate:
         """Check, run (when the tool-call budget has room) and score one planned workflow; keep it."""
         meter = self.meter
-        issues = check_workflow(workflow, self.catalog)
-        execution = None
-        if meter.can_execute(len(workflow.tool_nodes)):
-            execution = await self.env.execute(workflow)
-            meter.tool_calls += execution.tool_calls
+        issues, execution = await self.tried(workflow, self.catalog)
         meter.iterations += 1
         candidate = assessed(
             f"a{meter.iterations}",

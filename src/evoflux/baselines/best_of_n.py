@@ -5,15 +5,8 @@ The first plan is greedy (temperature 0), the others sampled at 0.7 with distinc
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
-
 from evoflux.baselines import Baseline, can_plan
-from evoflux.catalog.tools import ToolCatalog, ToolSpec
-from evoflux.environment import ToolEnvironment
-from evoflux.llm import ChatModel
-from evoflux.scoring.budget import Budget
-from evoflux.strategy import StopReason, StrategyResult
+from evoflux.strategy import RunContext, StopReason, StrategyResult
 
 SAMPLE_TEMPERATURE = 0.7
 
@@ -21,8 +14,8 @@ SAMPLE_TEMPERATURE = 0.7
 class BestOfN(Baseline):
     """Each step plans with the next seed and runs the plan."""
 
-    def __init__(self, *args: Any, **kwargs: Any):
-        super().__init__(*args, **kwargs)
+    def __init__(self, context: RunContext):
+        super().__init__(context)
         self.seeds: list[int] = []
 
     async def step(self) -> str | None:
@@ -38,18 +31,8 @@ class BestOfN(Baseline):
         return None
 
 
-async def best_of_n(
-    task: str,
-    tools: Sequence[ToolSpec],
-    catalog: ToolCatalog,
-    env: ToolEnvironment,
-    client: ChatModel,
-    *,
-    budget: Budget,
-    seed: int = 0,
-    started: float | None = None,
-) -> StrategyResult:
+async def best_of_n(context: RunContext) -> StrategyResult:
     """Plan `seed`, `seed + 1`, ... while the budget allows, run every readable plan, keep the best by fitness."""
-    run = BestOfN(task, tools, catalog, env, client, budget, seed=seed, started=started)
+    run = BestOfN(context)
     stop = await run.loop()
     return await run.conclude(stop, {"seeds": run.seeds})

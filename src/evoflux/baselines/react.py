@@ -9,13 +9,11 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from evoflux.catalog.tools import ToolCatalog, ToolSpec
-from evoflux.environment import ToolEnvironment
+from evoflux.catalog.tools import ToolSpec
 from evoflux.execute.outcome import Execution, NodeOutcome, NodeStatus
-from evoflux.llm import ChatModel, Purpose
+from evoflux.llm import Purpose
 from evoflux.plan.toolcards import tool_cards
-from evoflux.scoring.budget import Budget
-from evoflux.strategy import StopReason, StrategyLoop, StrategyResult
+from evoflux.strategy import RunContext, StopReason, StrategyLoop, StrategyResult
 from evoflux.workflow.check import check_workflow
 from evoflux.workflow.graph import AnswerNode, Node, Template, ToolNode, Workflow
 
@@ -75,24 +73,13 @@ def observation(outcome: NodeOutcome) -> str:
 
 
 class React(StrategyLoop):
-    """Each step is one model turn: a tool call run and observed, or the answer."""
+    """Each step is one model turn (seeded with the context's seed, else 0): a tool call run and observed, or
+    the answer."""
 
-    def __init__(
-        self,
-        task: str,
-        tools: Sequence[ToolSpec],
-        env: ToolEnvironment,
-        client: ChatModel,
-        budget: Budget,
-        *,
-        seed: int,
-        started: float | None = None,
-    ):
-        super().__init__(task, client, budget, started=started)
-        self.tools = list(tools)
-        self.env = env
-        self.seed = seed
-        self.messages = react_messages(task, tools)
+    def __init__(self, context: RunContext):
+        super().__init__(context)
+        self.seed = context.seed or 0
+        self.messages = react_messages(self.task, self.tools)
         self.nodes: list[Node] = []
         self.outcomes: dict[str, NodeOutcome] = {}
         self.wall = 0.0
@@ -146,7 +133,7 @@ class React(StrategyLoop):
         )
         return None
 
-    def result(self, stop: str, catalog: ToolCatalog) -> StrategyResult:
+    def result(self, stop: str) -> StrategyResult:
         """The calls that ran as a linear workflow, ending in the model's answer when it gave one."""
         meter, nodes, outcomes = self.meter, self.nodes, self.outcomes
         summary = {"stop": stop, "spent": meter.spent(), "turns": meter.model_calls}
@@ -163,21 +150,11 @@ class React(StrategyLoop):
         if any(isinstance(n, ToolNode) for n in nodes):
             execution = Execution(workflow, outcomes, self.wall, meter.tool_calls)
         return StrategyResult(
-            workflow, execution, check_workflow(workflow, catalog), text, meter.tool_calls, None, summary
+            workflow, execution, check_workflow(workflow, self.catalog), text, meter.tool_calls, None, summary
         )
 
 
-async def react(
-    task: str,
-    tools: Sequence[ToolSpec],
-    catalog: ToolCatalog,
-    env: ToolEnvironment,
-    client: ChatModel,
-    *,
-    budget: Budget,
-    seed: int = 0,
-    started: float | None = None,
-) -> StrategyResult:
+async def react(context: RunContext) -> StrategyResult:
     """Turns at temperature 0 until the model finishes; the last turn the budget allows must finish."""
-    run = React(task, tools, env, client, budget, seed=seed, started=started)
-    return run.result(await run.loop(), catalog)
+    run = React(context)
+    return run.result(await run.loop())

@@ -6,16 +6,10 @@ No rule repair and no edits: only the planner and its feedback, so the search's 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from typing import Any
 
 from evoflux.baselines import Baseline, can_plan
-from evoflux.catalog.tools import ToolCatalog, ToolSpec
-from evoflux.environment import ToolEnvironment
-from evoflux.llm import ChatModel
-from evoflux.scoring.budget import Budget
 from evoflux.scoring.candidate import Candidate
-from evoflux.strategy import StopReason, StrategyResult
+from evoflux.strategy import RunContext, StopReason, StrategyResult
 from evoflux.workflow.graph import value_to_json
 
 
@@ -50,8 +44,8 @@ def _why_incomplete(last: Candidate) -> list[str]:
 class Replan(Baseline):
     """Each step plans at temperature 0, told what went wrong with the last attempt, and runs the plan."""
 
-    def __init__(self, *args: Any, **kwargs: Any):
-        super().__init__(*args, **kwargs)
+    def __init__(self, context: RunContext):
+        super().__init__(context)
         self.note: str | None = None  # the feedback for the next plan
 
     async def step(self) -> str | None:
@@ -67,17 +61,7 @@ class Replan(Baseline):
         return None
 
 
-async def replan(
-    task: str,
-    tools: Sequence[ToolSpec],
-    catalog: ToolCatalog,
-    env: ToolEnvironment,
-    client: ChatModel,
-    *,
-    budget: Budget,
-    seed: int = 0,
-    started: float | None = None,
-) -> StrategyResult:
+async def replan(context: RunContext) -> StrategyResult:
     """Plan at temperature 0 until an attempt is complete or the budget (less the answer's call) runs out."""
-    run = Replan(task, tools, catalog, env, client, budget, seed=seed, started=started)
+    run = Replan(context)
     return await run.conclude(await run.loop())

@@ -5,37 +5,17 @@ Both model calls get the budget's seconds left as their deadline; the budget bou
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from evoflux.catalog.tools import ToolCatalog, ToolSpec
-from evoflux.environment import ToolEnvironment
-from evoflux.llm import ChatModel
 from evoflux.plan.planner import Planner
-from evoflux.scoring.budget import Budget
-from evoflux.strategy import StopReason, StrategyLoop, StrategyResult
+from evoflux.strategy import RunContext, StopReason, StrategyLoop, StrategyResult
 from evoflux.workflow.check import check_workflow
 
 
 class ZeroShot(StrategyLoop):
-    """Its one step plans, runs the plan and answers."""
+    """Its one step plans (with the context's seed as given, none by default), runs the plan and answers."""
 
-    def __init__(
-        self,
-        task: str,
-        tools: Sequence[ToolSpec],
-        catalog: ToolCatalog,
-        env: ToolEnvironment,
-        client: ChatModel,
-        budget: Budget,
-        *,
-        seed: int | None,
-        started: float | None = None,
-    ):
-        super().__init__(task, client, budget, started=started)
-        self.tools = list(tools)
-        self.catalog = catalog
-        self.env = env
-        self.seed = seed
+    def __init__(self, context: RunContext):
+        super().__init__(context)
+        self.seed = context.seed
         self.result = StrategyResult(None, None, [], "Could not complete: no plan was made", 0)
 
     async def step(self) -> str | None:
@@ -55,18 +35,8 @@ class ZeroShot(StrategyLoop):
         return StopReason.FINISHED
 
 
-async def zero_shot(
-    task: str,
-    tools: Sequence[ToolSpec],
-    catalog: ToolCatalog,
-    env: ToolEnvironment,
-    client: ChatModel,
-    *,
-    budget: Budget,
-    seed: int | None = None,
-    started: float | None = None,
-) -> StrategyResult:
-    """Plan once (greedy, with `seed`), run the plan and answer from what ran."""
-    run = ZeroShot(task, tools, catalog, env, client, budget, seed=seed, started=started)
+async def zero_shot(context: RunContext) -> StrategyResult:
+    """Plan once (greedy, with the context's seed), run the plan and answer from what ran."""
+    run = ZeroShot(context)
     await run.loop()
     return run.result

@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from evoflux.lexicon import spells_number
+
 
 def output_value(structured: Any, text: str) -> Any:
     """The value a reference into this node's output walks."""
@@ -17,20 +19,12 @@ def output_value(structured: Any, text: str) -> Any:
             return structured["result"]
         return structured
     stripped = text.strip()
-    if stripped[:1] in ("{", "[", '"') or stripped in ("true", "false", "null") or _is_number(stripped):
+    if stripped[:1] in ("{", "[", '"') or stripped in ("true", "false", "null") or spells_number(stripped):
         try:
             return json.loads(stripped)
         except ValueError:
             pass  # not JSON after all: the text is the value
     return text
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def json_size(value: Any) -> int:

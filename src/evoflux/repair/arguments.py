@@ -13,13 +13,14 @@ from evoflux.repair.context import Fix, RepairContext
 from evoflux.repair.values import candidates
 from evoflux.request.options import argument_schema, enum_options, named_options
 from evoflux.workflow.check import check_arguments
-from evoflux.workflow.edits import close_name, remove_arg, rename_arg, set_arg
+from evoflux.workflow.edits import remove_arg, rename_arg, set_arg
 from evoflux.workflow.graph import PathStep, Ref, Template, ToolNode, Workflow, format_path
 from evoflux.workflow.issues import Issue, IssueCode
 from evoflux.workflow.paths import get_arg, with_value
 from evoflux.workflow.refs import parse_path
 from evoflux.workflow.schema_check import value_fits
 from evoflux.workflow.schema_read import resolve_local, schema_at, schema_types
+from evoflux.workflow.similar import close_name
 
 Path = tuple[PathStep, ...]
 _MISSING = object()

@@ -7,6 +7,8 @@ field, made up); how they are looked up is `lookup_strategies`'.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from evoflux.catalog.retrieval import is_lookup_name, lookup_arguments
 from evoflux.catalog.tools import ToolCatalog, ToolSpec
@@ -136,12 +138,33 @@ def look_up_made_up_id(
 ) -> Fix | None:
     """A lookup argument given as a literal nothing supports (`station_id="WX-OSL-01"` for a request about
     Reykjavik, with no step that returned it): see `lookup_strategies`."""
+    return look_up_made_up(
+        workflow,
+        node_id,
+        catalog,
+        context,
+        lambda node, spec, others: made_up_ids(node, spec, context.task, others),
+        spelled=True,
+    )
+
+
+def look_up_made_up(
+    workflow: Workflow,
+    node_id: str,
+    catalog: ToolCatalog,
+    context: RepairContext,
+    made_up: Callable[[ToolNode, ToolSpec, list[Any]], Iterable[str]],
+    *,
+    spelled: bool,
+) -> Fix | None:
+    """The first fix of the arguments of step `node_id` that `made_up` names (given the other steps' outputs),
+    each looked up in turn; with `spelled`, a value that spells words of the task is searched for by them."""
     found = node_and_spec(workflow, node_id, catalog)
     if found is None:
         return None
     node, spec = found
     others = [output for other, output in context.outputs(workflow).items() if other != node_id]
-    for name in made_up_ids(node, spec, context.task, others):
+    for name in made_up(node, spec, others):
         value = node.args[name]
         state = LookupState(
             workflow=workflow,
@@ -151,7 +174,7 @@ def look_up_made_up_id(
             catalog=catalog,
             context=context,
             invented=value,
-            named=_spelled(value, context),
+            named=_spelled(value, context) if spelled else None,
         )
         fix = look_up(state)
         if fix is not None:

@@ -11,10 +11,10 @@ import re
 from evoflux.catalog.tools import ToolCatalog, ToolSpec
 from evoflux.lexicon import squash, stem
 from evoflux.repair.context import Fix, RepairContext
-from evoflux.workflow.edits import close_name, swap_tool
+from evoflux.workflow.edits import swap_tool
 from evoflux.workflow.graph import ToolNode, Workflow
 from evoflux.workflow.issues import Issue
-from evoflux.workflow.similar import similarity, words
+from evoflux.workflow.similar import close_name, similarity, words
 from evoflux.workflow.validators import VALIDATOR_SERVER
 
 # A fuzzy match is taken only when it scores at least ACCEPT and leads the runner-up by MARGIN. The score

@@ -18,6 +18,7 @@ import pycountry
 from evoflux.lexicon import name_words, singular, squash
 from evoflux.request.dates import parse_when
 from evoflux.workflow.schema_read import resolve_local, schema_types
+from evoflux.workflow.similar import the_one
 
 Candidate = tuple[Any, str]
 
@@ -346,18 +347,10 @@ def enum_match(value: Any, options: list[Any]) -> Any:
         lambda o: len(name_words(o)) > 1 and "".join(w[0] for w in name_words(o)) == squash(text),
         lambda o: len(squash(text)) >= _PREFIX_MIN and squash(o).startswith(squash(text)),
     )
-    for matches in steps:
-        found = [strings[o] for o in strings if matches(o)]
-        if found:
-            return found[0] if len(found) == 1 else None
-    scored = sorted(((_ratio(text, o), o) for o in strings), reverse=True)
-    if (
-        scored
-        and scored[0][0] >= _FUZZY_CUTOFF
-        and (len(scored) == 1 or scored[0][0] - scored[1][0] >= _FUZZY_MARGIN)
-    ):
-        return strings[scored[0][1]]
-    return None
+    found = the_one(
+        list(strings), steps, lambda o: _ratio(text, o), cutoff=_FUZZY_CUTOFF, margin=_FUZZY_MARGIN
+    )
+    return strings[found] if found is not None else None
 
 
 def _ratio(a: str, b: str) -> float:

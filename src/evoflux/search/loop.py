@@ -12,19 +12,14 @@ from dataclasses import dataclass, field
 
 import anyio
 
-from evoflux.catalog.tools import ToolCatalog, ToolSpec
-from evoflux.environment import ToolEnvironment
-from evoflux.llm import ChatModel
 from evoflux.plan.edits import EditProposer
 from evoflux.plan.planner import Planner
 from evoflux.repair import repair_workflow
-from evoflux.scoring.budget import Budget
 from evoflux.scoring.candidate import Candidate, assessed
 from evoflux.search.intensity import AdaptiveIntensity
 from evoflux.search.operators import apply_proposed, explore
 from evoflux.search.population import distance, prune, signature, tournament
-from evoflux.strategy import StopReason, StrategyLoop
-from evoflux.workflow.check import check_workflow
+from evoflux.strategy import RunContext, StopReason, StrategyLoop
 from evoflux.workflow.edits import Edit
 from evoflux.workflow.graph import Workflow
 from evoflux.workflow.validators import with_validators
@@ -62,31 +57,21 @@ class SearchOutcome:
 
 
 class Search(StrategyLoop):
-    """One task's search over workflows made of `tools`, run in `env`, planned and edited by `client`."""
+    """One task's search over workflows made of the context's tools, planned and edited by its model."""
 
     def __init__(
         self,
-        task: str,
-        tools: Sequence[ToolSpec],
-        catalog: ToolCatalog,
-        env: ToolEnvironment,
-        client: ChatModel,
+        context: RunContext,
         *,
-        budget: Budget | None = None,
         settings: SearchSettings | None = None,
         on_candidate: Callable[[Candidate], None] | None = None,
         initial: Sequence[Workflow] = (),
-        started: float | None = None,
     ):
-        """`initial` workflows (e.g. a user's file) join the first population next to the planner's; the budget's
-        clock runs from `started` (default: now)."""
-        super().__init__(task, client, budget or Budget(), started=started)
-        self.tools = list(tools)
-        self.catalog = catalog
-        self.env = env
+        """`initial` workflows (e.g. a user's file) join the first population next to the planner's."""
+        super().__init__(context)
         self.settings = settings or SearchSettings()
-        self.planner = Planner(client)
-        self.proposer = EditProposer(client)
+        self.planner = Planner(self.client)
+        self.proposer = EditProposer(self.client)
         self.intensity = AdaptiveIntensity(enabled=self.settings.adaptive)
         self.rng = random.Random(self.settings.seed)
         self.on_candidate = on_candidate
@@ -106,11 +91,7 @@ class Search(StrategyLoop):
         if key in self._seen:
             return None
         self._seen.add(key)
-        issues = check_workflow(workflow, with_validators(self.catalog))
-        execution = None
-        if self.meter.can_execute(len(workflow.tool_nodes)):
-            execution = await self.env.execute(workflow)
-            self.meter.tool_calls += execution.tool_calls
+        issues, execution = await self.tried(workflow, with_validators(self.catalog))
         candidate = assessed(
             f"c{len(self.candidates) + 1}",
             workflow,

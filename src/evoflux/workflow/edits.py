@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import Any, Literal
 
 from evoflux.catalog.tools import ToolCatalog, ToolSpec
+from evoflux.lexicon import ID_OR_CODE_WORDS
 from evoflux.workflow.graph import (
     AnswerNode,
     Node,
@@ -44,15 +45,11 @@ from evoflux.workflow.paths import (
 )
 from evoflux.workflow.schema_check import value_fits
 from evoflux.workflow.schema_read import schema_at, schema_types
-from evoflux.workflow.similar import similarity, words
+from evoflux.workflow.similar import close_name, words
 
 EditSource = Literal["rule", "model", "random"]
 
 _NODE_ID = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)*")
-# Argument names closer than this (see `similar.similarity`) may carry over in a tool swap.
-_SWAP_NAME_CUTOFF = 0.75
-_SWAP_NAME_MARGIN = 0.05
-_ID_WORDS = frozenset({"id", "ids", "key", "uuid", "isbn", "slug", "handle", "code"})
 _ABSENT = object()  # "nothing there", as a value get_arg can return
 _UNAVAILABLE = "(unavailable)"
 
@@ -95,8 +92,15 @@ class Edit:
         }
 
     def __str__(self) -> str:
-        where = self.node + (f".{self.arg}" if self.arg else "")
-        return f"{self.op} {where}: {_shown(self.before)} -> {_shown(self.after)} ({self.reason})"
+        return edit_line(self.to_json())
+
+
+def edit_line(edit: Mapping[str, Any]) -> str:
+    """An edit as one line from its JSON (`Edit.to_json`, or as a trace reads it back):
+    `op node.arg: before -> after (reason)`."""
+    where = edit["node"] + (f".{edit['arg']}" if edit.get("arg") else "")
+    change = f"{shown(edit.get('before'))} -> {shown(edit.get('after'))}"
+    return f"{edit['op']} {where}: {change} ({edit.get('reason', '')})"
 
 
 # ---------------------------------------------------------------- node replacement and summary
@@ -165,41 +169,9 @@ def map_arguments(args: Mapping[str, Any], old_spec: ToolSpec | None, new_spec: 
     return mapping
 
 
-def close_name(name: str, candidates: Iterable[str]) -> str | None:
-    """The one candidate that clearly names the same thing as `name`, or None when none or several do.
-
-    Same words ignoring case and separators (`firstNumber`/`first_number`, `unit_from`/`from_unit`), else
-    `name`'s words all inside exactly one candidate (`from` -> `from_unit`), else the one candidate it
-    abbreviates (`temp` -> `temperature`, at least 3 letters), else a single candidate with
-    similarity >= 0.75 that beats the runner-up by 0.05.
-    """
-    options = [c for c in dict.fromkeys(candidates) if c != name]
-    mine = words(name)
-    same = [c for c in options if words(c) == mine]
-    if same:
-        return same[0] if len(same) == 1 else None
-    inside = [c for c in options if mine and mine < words(c)]
-    if inside:
-        return inside[0] if len(inside) == 1 else None
-    squashed = _squash(name)
-    longer = [c for c in options if len(squashed) >= 3 and _squash(c).startswith(squashed)]
-    if longer:
-        return longer[0] if len(longer) == 1 else None
-    scored = sorted(((similarity(name, c), c) for c in options), reverse=True)
-    if not scored or scored[0][0] < _SWAP_NAME_CUTOFF:
-        return None
-    if len(scored) > 1 and scored[0][0] - scored[1][0] < _SWAP_NAME_MARGIN:
-        return None
-    return scored[0][1]
-
-
-def _squash(name: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", name.lower())
-
-
 def _carries(value: Any, name: str, old_spec: ToolSpec | None, target: str, new_spec: ToolSpec) -> bool:
     """Whether `value` (old argument `name`) can stand for `target` of the new tool: same kind of thing, fits."""
-    if bool(words(name) & _ID_WORDS) != bool(words(target) & _ID_WORDS):
+    if bool(words(name) & ID_OR_CODE_WORDS) != bool(words(target) & ID_OR_CODE_WORDS):
         return False
     if isinstance(value, Ref):
         old_types = schema_types(old_spec.properties.get(name, {})) if old_spec else set()
@@ -584,8 +556,9 @@ def rename_node(
     return result, Edit(EditOp.RENAME_NODE, node_id, None, node_id, new_id, why, source)
 
 
-def _shown(value: Any) -> str:
-    return brief(json.dumps(value, ensure_ascii=False, default=str))
+def shown(value: Any, limit: int = 80) -> str:
+    """`value` as JSON text, cut to `limit` characters with an ellipsis."""
+    return brief(json.dumps(value, ensure_ascii=False, default=str), limit)
 
 
 def brief(value: Any, limit: int = 80) -> str:

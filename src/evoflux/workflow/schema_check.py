@@ -20,6 +20,7 @@ from jsonschema.validators import validator_for
 from referencing.exceptions import Unresolvable
 
 from evoflux.catalog.tools import ToolSpec
+from evoflux.lexicon import spells_number
 from evoflux.workflow.graph import PathStep, Ref, Template, format_path
 from evoflux.workflow.issues import Issue, IssueCode
 from evoflux.workflow.similar import nearest
@@ -293,7 +294,7 @@ def _type_issue(context: _Context, path: Path, types: Any, value: Any) -> Issue:
 def _type_hint(types: list[str], value: Any, expected: str) -> str:
     if isinstance(value, Template):
         return 'a template always makes a string; pass the reference alone, e.g. "$n1.value"'
-    if isinstance(value, str) and {"number", "integer"} & set(types) and _is_number(value):
+    if isinstance(value, str) and {"number", "integer"} & set(types) and spells_number(value):
         return f"write {value.strip()} without quotes"
     if isinstance(value, str) and "boolean" in types and value.strip().lower() in ("true", "false"):
         return f"write {value.strip().lower()} without quotes"
@@ -409,14 +410,6 @@ def _as_list(value: Any) -> list[str]:
     if value is None:
         return []
     return [str(v) for v in value] if isinstance(value, list) else [str(value)]
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _describe(value: Any) -> str:
