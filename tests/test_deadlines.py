@@ -23,6 +23,7 @@ from evoflux.scoring.budget import Budget
 from evoflux.servers import BUNDLED_SERVERS
 from evoflux.solver import Strategy, solve_with
 from evoflux.strategy import DEADLINE_MARGIN_S
+from tests.support import station_read, station_search
 
 TASK = "What is the temperature right now in Oslo in Fahrenheit?"
 SECONDS = 3.0
@@ -108,12 +109,8 @@ class DeadlineSpy:
 async def test_zero_shot_gives_its_plan_and_its_answer_the_seconds_left_as_deadlines() -> None:
     plan = {
         "steps": [
-            {"id": "n1", "tool": "weather:search_stations", "args": {"city": "Oslo"}},
-            {
-                "id": "n2",
-                "tool": "weather:current_conditions",
-                "args": {"station_id": "$n1.stations[0].station_id"},
-            },
+            station_search("n1", "Oslo"),
+            station_read("n2", "n1"),
         ],
         "answer": "{n2.temperature}",
     }

@@ -48,7 +48,7 @@ from evoflux.llm import (
 from evoflux.settings import ModelSettings, SolveSettings
 from evoflux.solver import Cost, SolveResult, Strategy, model_config, solve_with
 from local_model_check import local_model_unavailable
-from tests.support import bundled_config
+from tests.support import bundled_config, distance_steps
 
 CASSETTE = Path(__file__).resolve().parent / "cassettes" / "plan_local_qwen1p5b.jsonl"
 RECORD = os.environ.get("EVOFLUX_RECORD_CASSETTES") == "1"
@@ -292,20 +292,7 @@ async def test_prose_instead_of_a_plan_answers_could_not_complete_and_runs_nothi
 
 @pytest.mark.anyio
 async def test_a_good_plan_runs_and_is_answered_with_both_calls_counted() -> None:
-    plan = plan_text(
-        {"id": "n1", "tool": "geo:search_cities", "args": {"name": "Lisbon"}},
-        {"id": "n2", "tool": "geo:search_cities", "args": {"name": "Berlin"}},
-        {
-            "id": "n3",
-            "tool": "geo:distance_between",
-            "args": {
-                "city_id_a": "$n1.cities[0].city_id",
-                "city_id_b": "$n2.cities[0].city_id",
-                "unit": "mile",
-            },
-        },
-        answer="It is {n3.distance} miles.",
-    )
+    plan = plan_text(*distance_steps("Lisbon", "Berlin", "mile"), answer="It is {n3.distance} miles.")
     client = ScriptedChat(plan, json.dumps({"answer": "About {n3} miles [n3]."}))
     async with ToolEnvironment(bundled_config("geo")) as env:
         result = await solve_with(TASKS["lisbon"], env, client, servers=["geo"], strategy="zero-shot")

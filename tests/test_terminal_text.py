@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
-from evoflux import assemble, display
+from evoflux import display
 from evoflux.catalog.pool import ServerHealth, ServerState
 from evoflux.catalog.tools import ToolSpec
 from evoflux.cli import app
@@ -19,6 +17,7 @@ from evoflux.execute.outcome import Execution, NodeOutcome, NodeStatus
 from evoflux.search.trace import write_summary
 from evoflux.solver import Cost, SolveResult
 from evoflux.workflow.parse import parse_workflow
+from tests.support import solve_offline
 
 BRACKETS = "[n3] [/srv/data] [bold]"
 TOOL_OUTPUT = "Allowed directories: [/srv/data]"
@@ -76,13 +75,7 @@ def test_solve_prints_the_answer_workflow_and_tool_output_with_brackets_verbatim
     async def fake_solve_with(*_: object, **__: object) -> SolveResult:
         return solved
 
-    @contextlib.asynccontextmanager
-    async def opened(*_: object, **__: object) -> AsyncIterator[None]:
-        yield None
-
-    monkeypatch.setattr(assemble, "solve_with", fake_solve_with)
-    monkeypatch.setattr(assemble, "open_client", opened)
-    monkeypatch.setattr(assemble, "ToolEnvironment", opened)
+    solve_offline(monkeypatch, fake_solve_with)
     result = invoke("solve", "Where is Lisbon?", "--base-url", "http://127.0.0.1:9/v1")
     assert result.exit_code == 0, result.output
     assert f"answer: The server allows {BRACKETS}." in result.output

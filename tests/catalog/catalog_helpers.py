@@ -6,8 +6,8 @@ import sys
 from pathlib import Path
 
 import anyio
+from fake_servers.growing import add_big_and_grow
 from mcp.server import MCPServer
-from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import ToolAnnotations
 
@@ -53,17 +53,5 @@ def math_server() -> MCPServer:
         await anyio.sleep(seconds)
         return "done"
 
-    @server.tool()
-    def big(megabytes: int) -> str:
-        """A large text result."""
-        return "x" * (megabytes * 1024 * 1024)
-
-    @server.tool()
-    async def grow(ctx: Context) -> str:
-        """Add a tool and announce it (legacy notification and modern event)."""
-        server.add_tool(lambda: "new", name="extra", description="added at runtime")
-        await ctx.session.send_tool_list_changed()
-        await ctx.notify_tools_changed()
-        return "grown"
-
+    add_big_and_grow(server)
     return server

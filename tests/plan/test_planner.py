@@ -15,7 +15,7 @@ from evoflux.plan.planner import INSTRUCTIONS, Plan, Planner, planning_messages,
 from evoflux.plan.toolcards import tool_cards
 from evoflux.workflow.check import IssueCode, check_workflow, has_errors
 from evoflux.workflow.graph import AnswerNode, Ref, ToolNode, Workflow
-from tests.support import bundled_catalog
+from tests.support import bundled_catalog, station_read, station_search
 
 TASK = "What is the temperature right now in Oslo in Fahrenheit?"
 WEATHER = ("weather:search_stations", "weather:current_conditions", "weather:forecast")
@@ -213,12 +213,8 @@ def test_json_of_the_wrong_shape_is_no_workflow_with_a_precise_error(catalog, va
 def test_an_unknown_tool_still_parses_and_the_checker_reports_it(catalog):
     value = {
         "steps": [
-            {"id": "n1", "tool": "weather:search_stations", "args": {"city": "Oslo"}},
-            {
-                "id": "n2",
-                "tool": "weather:get_forecast",
-                "args": {"station_id": "$n1.stations[0].station_id"},
-            },
+            station_search("n1", "Oslo"),
+            station_read("n2", "n1", tool="weather:get_forecast"),
         ],
         "answer": "{n2.days[0].temp_max}",
     }

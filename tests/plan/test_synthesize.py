@@ -12,24 +12,13 @@ from evoflux.execute.outcome import Execution, NodeOutcome, NodeStatus
 from evoflux.llm import Purpose, ScriptedChat
 from evoflux.plan.synthesize import Answer, evidence, synthesize
 from evoflux.workflow.parse import parse_workflow
+from tests.support import distance_steps
 
 TASK = "How far is Lisbon from Berlin, in miles?"
 WORKFLOW = parse_workflow(
     {
         "task": TASK,
-        "steps": [
-            {"id": "n1", "tool": "geo:search_cities", "args": {"name": "Lisbon"}},
-            {"id": "n2", "tool": "geo:search_cities", "args": {"name": "Berlin"}},
-            {
-                "id": "n3",
-                "tool": "geo:distance_between",
-                "args": {
-                    "city_id_a": "$n1.cities[0].city_id",
-                    "city_id_b": "$n2.cities[0].city_id",
-                    "unit": "mile",
-                },
-            },
-        ],
+        "steps": distance_steps("Lisbon", "Berlin", "mile"),
         "answer": "It is {n3.distance} {n3.unit}.",
     }
 )

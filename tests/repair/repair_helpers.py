@@ -1,26 +1,16 @@
-"""Helpers for repair tests: building workflows, asserting soundness."""
+"""Helpers for repair tests: building workflows and executions, repairing with a soundness check."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from evoflux.catalog.tools import ToolCatalog, ToolSpec
+from evoflux.catalog.tools import ToolCatalog
 from evoflux.execute.outcome import Execution, NodeOutcome, NodeStatus
 from evoflux.repair import Repair, repair_workflow
-from evoflux.workflow import Issue, IssueCode, check_workflow, parse_workflow
+from evoflux.workflow import Issue, IssueCode, parse_workflow
 from evoflux.workflow.edits import EditOp
 from evoflux.workflow.graph import Workflow
-from evoflux.workflow.paths import graph_problems
-from evoflux.workflow.validators import with_validators
-
-GRAPH_CODES = {
-    IssueCode.REF_MISSING_NODE,
-    IssueCode.REF_TO_ANSWER,
-    IssueCode.REF_SELF,
-    IssueCode.REF_DOWNSTREAM,
-    IssueCode.CYCLE,
-    IssueCode.DUPLICATE_ID,
-}
+from tests.support import assert_sound
 
 
 def flow(catalog: ToolCatalog, *nodes: dict[str, Any], task: str = "") -> Workflow:
@@ -32,12 +22,6 @@ def repaired(catalog: ToolCatalog, *nodes: dict[str, Any], task: str = "", **kwa
     result = repair_workflow(flow(catalog, *nodes, task=task), catalog, **kwargs)
     assert_sound(result.workflow, catalog)
     return result
-
-
-def assert_sound(workflow: Workflow, catalog: ToolCatalog) -> None:
-    issues = [i for i in check_workflow(workflow, with_validators(catalog)) if i.code in GRAPH_CODES]
-    assert issues == [], issues
-    assert graph_problems(workflow) == {}
 
 
 def errors(result: Repair, code: IssueCode | None = None) -> list[Issue]:
@@ -67,24 +51,3 @@ def rejected(
     run = executed(workflow, **others)
     outcome = NodeOutcome(node_id, NodeStatus.SCHEMA_REJECTED, error="does not match", args=args)
     return Execution(workflow, {**run.outcomes, node_id: outcome}, wall_seconds=0.0, tool_calls=1)
-
-
-def spec(
-    server: str,
-    name: str,
-    properties: dict[str, Any],
-    required: tuple[str, ...] = (),
-    *,
-    output: dict[str, Any] | None = None,
-    annotations: dict[str, Any] | None = None,
-    **schema: Any,
-) -> ToolSpec:
-    input_schema = {"type": "object", "properties": properties, "required": list(required), **schema}
-    return ToolSpec(server, name, f"{name} on {server}", input_schema, output, annotations or {})
-
-
-def catalog_of(*specs: ToolSpec) -> ToolCatalog:
-    servers: dict[str, list[ToolSpec]] = {}
-    for one in specs:
-        servers.setdefault(one.server, []).append(one)
-    return ToolCatalog(servers)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from repair_helpers import catalog_of, errors, ops, repaired, spec
+from repair_helpers import errors, ops, repaired
 
 from evoflux.workflow import IssueCode, Ref
 from evoflux.workflow.edits import EditOp
+from tests.support import catalog_of, spec
 
 ANSWER = {"id": "answer", "answer": "{n1}"}
 

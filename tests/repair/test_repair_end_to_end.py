@@ -6,14 +6,14 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from repair_helpers import assert_sound, errors
+from repair_helpers import errors
 
 from evoflux.environment import ToolEnvironment
 from evoflux.execute.outcome import Execution, NodeStatus
 from evoflux.repair import Repair, repair_workflow
 from evoflux.workflow import Ref, parse_workflow
 from evoflux.workflow.edits import EditOp
-from tests.support import bundled_config
+from tests.support import assert_sound, bundled_config
 
 pytestmark = pytest.mark.anyio
 

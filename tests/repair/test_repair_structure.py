@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from repair_helpers import catalog_of, errors, executed, flow, ops, repaired, spec
+from repair_helpers import errors, executed, flow, ops, repaired
 
 from evoflux.execute.outcome import NodeStatus
 from evoflux.repair import repair_workflow
 from evoflux.workflow import IssueCode, Ref
 from evoflux.workflow.edits import EditOp
+from tests.support import catalog_of, spec
 
 SEARCH = {"id": "n1", "tool": "weather:search_stations", "args": {"city": "Oslo"}}
 

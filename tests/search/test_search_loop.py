@@ -6,6 +6,8 @@ work: rule repair of a failing plan, budgets that are never exceeded, and the li
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from evoflux.environment import ToolEnvironment
@@ -39,14 +41,19 @@ def offline_client() -> ChatClient:
     return ChatClient(ModelConfig(model="none", base_url="http://127.0.0.1:9/v1"))
 
 
+async def weather_search(
+    env: ToolEnvironment, client: ChatClient, budget: Budget | None = None, **options: Any
+) -> Search:
+    """A search for TASK over the weather server's tools within `budget`; `options` as Search takes them."""
+    catalog = await env.catalog(["weather"])
+    tools = list(catalog.tools_of("weather"))
+    return Search(RunContext(TASK, tools, catalog, env, client, budget or Budget()), **options)
+
+
 async def search(budget: Budget, settings: SearchSettings = NO_MODEL) -> tuple[Search, object]:
     async with ToolEnvironment(bundled_config()) as env:
-        catalog = await env.catalog(["weather"])
-        tools = list(catalog.tools_of("weather"))
-        run = Search(
-            RunContext(TASK, tools, catalog, env, offline_client(), budget),
-            settings=settings,
-            initial=[parse_workflow(BROKEN)],
+        run = await weather_search(
+            env, offline_client(), budget=budget, settings=settings, initial=[parse_workflow(BROKEN)]
         )
         return run, await run.run()
 
@@ -84,11 +91,7 @@ async def test_iterations_are_bounded_and_recorded():
 async def test_a_model_that_cannot_be_reached_stops_the_search_at_the_first_call():
     unreachable = ChatClient(ModelConfig(model="none", base_url="http://127.0.0.1:9/v1", max_retries=0))
     async with ToolEnvironment(bundled_config()) as env:
-        catalog = await env.catalog(["weather"])
-        run = Search(
-            RunContext(TASK, list(catalog.tools_of("weather")), catalog, env, unreachable, Budget()),
-            settings=SearchSettings(initial=2),
-        )
+        run = await weather_search(env, unreachable, settings=SearchSettings(initial=2))
         with pytest.raises(ModelUnreachable, match=r"127\.0\.0\.1:9"):
             await run.run()  # a setup error: no later call could succeed, so none is made
     assert run.meter.model_calls == 1  # the failed call is still in the ledger

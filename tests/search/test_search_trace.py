@@ -5,27 +5,23 @@ The search repairs a broken plan by rules alone (as in test_search_loop), with a
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import anyio
 import pytest
-from test_search_loop import BROKEN, NO_MODEL, TASK, offline_client
+from test_search_loop import BROKEN, NO_MODEL, TASK, offline_client, weather_search
 from typer.testing import CliRunner
 
-from evoflux import assemble
 from evoflux.cli import app
 from evoflux.environment import ToolEnvironment
 from evoflux.scoring.budget import Budget
-from evoflux.search.loop import Search, SearchOutcome
+from evoflux.search.loop import SearchOutcome
 from evoflux.search.trace import TraceWriter, load_trace, write_summary
 from evoflux.solver import Cost, SolveResult
-from evoflux.strategy import RunContext
 from evoflux.workflow.parse import parse_workflow
-from tests.support import bundled_config
+from tests.support import bundled_config, solve_offline
 
 SCRIPT = "<script>alert('x')</script>"
 runner = CliRunner()
@@ -47,9 +43,10 @@ def traced(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, SearchOutcom
 async def traced_search(folder: Path) -> SearchOutcome:
     given = parse_workflow({**BROKEN, "task": f"{TASK} {SCRIPT}"})
     async with ToolEnvironment(bundled_config()) as env:
-        catalog = await env.catalog(["weather"])
-        search = Search(
-            RunContext(TASK, list(catalog.tools_of("weather")), catalog, env, offline_client(), Budget()),
+        search = await weather_search(
+            env,
+            offline_client(),
+            budget=Budget(),
             settings=NO_MODEL,
             on_candidate=TraceWriter(folder),
             initial=[given],
@@ -138,13 +135,7 @@ def test_solve_trace_writes_candidates_for_the_search_and_a_result_for_every_str
             on_candidate(candidate)
         return result
 
-    @contextlib.asynccontextmanager
-    async def opened(*_: object, **__: object) -> AsyncIterator[None]:
-        yield None
-
-    monkeypatch.setattr(assemble, "solve_with", fake_solve_with)
-    monkeypatch.setattr(assemble, "open_client", opened)
-    monkeypatch.setattr(assemble, "ToolEnvironment", opened)
+    solve_offline(monkeypatch, fake_solve_with)
     folder = tmp_path / "run"
     args = [
         "solve",

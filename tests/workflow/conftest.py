@@ -7,29 +7,15 @@ and a subset of the MCP-Bench catalog.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 from weather_world import weather_catalog
 
-from evoflux.catalog.tools import ToolCatalog, ToolSpec
+from evoflux.catalog.tools import ToolCatalog
+from tests.support import catalog_of, spec
 
 DATA = Path(__file__).parent / "data"
 UNITS = ["kilometer", "meter", "mile", "foot"]
-
-
-def tool(
-    server: str, name: str, properties: dict[str, Any], required: tuple[str, ...] = (), **schema: Any
-) -> ToolSpec:
-    input_schema = {"type": "object", "properties": properties, "required": list(required), **schema}
-    return ToolSpec(server, name, f"{name} on {server}", input_schema)
-
-
-def catalog_of(*specs: ToolSpec) -> ToolCatalog:
-    servers: dict[str, list[ToolSpec]] = {}
-    for spec in specs:
-        servers.setdefault(spec.server, []).append(spec)
-    return ToolCatalog(servers)
 
 
 @pytest.fixture
@@ -45,14 +31,14 @@ def catalog() -> ToolCatalog:
         "additionalProperties": False,
     }
     return catalog_of(
-        tool(
+        spec(
             "units",
             "convert_length",
             {"value": {"type": "number"}, "from_unit": unit, "to_unit": unit},
             ("value", "from_unit", "to_unit"),
             additionalProperties=False,
         ),
-        tool(
+        spec(
             "weather",
             "get_weather",
             {
@@ -62,7 +48,7 @@ def catalog() -> ToolCatalog:
             },
             ("city",),
         ),
-        tool(
+        spec(
             "shop",
             "order",
             {
@@ -75,8 +61,8 @@ def catalog() -> ToolCatalog:
             ("items",),
             **{"$defs": {"Item": item}},
         ),
-        tool("web", "search", {"query": {"type": "string"}}, ("query",)),
-        tool("news", "search", {"query": {"type": "string"}}, ("query",)),
+        spec("web", "search", {"query": {"type": "string"}}, ("query",)),
+        spec("news", "search", {"query": {"type": "string"}}, ("query",)),
     )
 
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 from weather_world import oslo
 
-from evoflux.catalog.tools import ToolCatalog
-from evoflux.workflow import IssueCode, Ref, Template, check_workflow, parse_workflow
+from evoflux.workflow import Ref, Template, check_workflow, parse_workflow
 from evoflux.workflow.edits import (
     EditOp,
     add_step,
@@ -21,25 +20,8 @@ from evoflux.workflow.edits import (
     set_arg,
     swap_tool,
 )
-from evoflux.workflow.graph import Workflow
 from evoflux.workflow.paths import EditError, graph_problems
-from evoflux.workflow.validators import with_validators
-
-GRAPH_CODES = {
-    IssueCode.REF_MISSING_NODE,
-    IssueCode.REF_TO_ANSWER,
-    IssueCode.REF_SELF,
-    IssueCode.REF_DOWNSTREAM,
-    IssueCode.CYCLE,
-    IssueCode.DUPLICATE_ID,
-}
-
-
-def assert_sound(workflow: Workflow, catalog: ToolCatalog) -> None:
-    issues = [i for i in check_workflow(workflow, with_validators(catalog)) if i.code in GRAPH_CODES]
-    assert issues == [], issues
-    assert graph_problems(workflow) == {}
-
+from tests.support import assert_sound, station_read, station_search
 
 # ---------------------------------------------------------------- swap_tool
 
@@ -237,13 +219,9 @@ def test_remove_step_rebinds_to_an_identical_upstream_call(weather):
     wf = parse_workflow(
         {
             "nodes": [
-                {"id": "n1", "tool": "weather:search_stations", "args": {"city": "Oslo"}},
-                {"id": "n2", "tool": "weather:search_stations", "args": {"city": "Oslo"}},
-                {
-                    "id": "n3",
-                    "tool": "weather:current_conditions",
-                    "args": {"station_id": "$n2.stations[0].station_id"},
-                },
+                station_search("n1", "Oslo"),
+                station_search("n2", "Oslo"),
+                station_read("n3", "n2"),
                 {"id": "answer", "answer": "{n3.temperature}"},
             ]
         },
@@ -370,18 +348,10 @@ def test_rename_one_of_two_duplicates_by_position(weather):
     wf = parse_workflow(
         {
             "nodes": [
-                {"id": "n1", "tool": "weather:search_stations", "args": {"city": "Oslo"}},
-                {"id": "n1", "tool": "weather:search_stations", "args": {"city": "Bergen"}},
-                {
-                    "id": "n2",
-                    "tool": "weather:current_conditions",
-                    "args": {"station_id": "$n1.stations[0].station_id"},
-                },
-                {
-                    "id": "n3",
-                    "tool": "weather:current_conditions",
-                    "args": {"station_id": "$n1.stations[0].station_id"},
-                },
+                station_search("n1", "Oslo"),
+                station_search("n1", "Bergen"),
+                station_read("n2", "n1"),
+                station_read("n3", "n1"),
             ]
         },
         catalog=weather,

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from evoflux.catalog.tools import ToolCatalog, ToolSpec
+from evoflux.catalog.tools import ToolCatalog
 from evoflux.workflow import parse_workflow
 from evoflux.workflow.graph import Workflow
+from tests.support import catalog_of, spec, station_read, station_search
 
 STATION = {"type": "string", "pattern": r"^WX-[A-Z]{3}-\d{2}$"}
 STATION_LIST = {
@@ -29,12 +28,16 @@ READING = {
 
 def weather_catalog() -> ToolCatalog:
     """A small weather/units world with output schemas, enough to exercise every operator."""
-    search = tool("weather", "search_stations", {"city": {"type": "string"}}, ("city",), STATION_LIST)
-    current = tool("weather", "current_conditions", {"station_id": STATION}, ("station_id",), READING)
-    forecast = tool(
-        "weather", "forecast", {"station_id": STATION, "days": {"type": "integer"}}, ("station_id",), READING
+    search = spec("weather", "search_stations", {"city": {"type": "string"}}, ("city",), output=STATION_LIST)
+    current = spec("weather", "current_conditions", {"station_id": STATION}, ("station_id",), output=READING)
+    forecast = spec(
+        "weather",
+        "forecast",
+        {"station_id": STATION, "days": {"type": "integer"}},
+        ("station_id",),
+        output=READING,
     )
-    convert = tool(
+    convert = spec(
         "units",
         "convert_temperature",
         {
@@ -47,31 +50,13 @@ def weather_catalog() -> ToolCatalog:
     return catalog_of(search, current, forecast, convert)
 
 
-def tool(
-    server: str, name: str, properties: dict[str, Any], required: tuple[str, ...] = (), output=None
-) -> ToolSpec:
-    schema = {"type": "object", "properties": properties, "required": list(required)}
-    return ToolSpec(server, name, f"{name} on {server}", schema, output)
-
-
-def catalog_of(*specs: ToolSpec) -> ToolCatalog:
-    servers: dict[str, list[ToolSpec]] = {}
-    for spec in specs:
-        servers.setdefault(spec.server, []).append(spec)
-    return ToolCatalog(servers)
-
-
 def oslo(catalog: ToolCatalog) -> Workflow:
     return parse_workflow(
         {
             "task": "Temperature in Oslo in Fahrenheit",
             "nodes": [
-                {"id": "n1", "tool": "weather:search_stations", "args": {"city": "Oslo"}},
-                {
-                    "id": "n2",
-                    "tool": "weather:current_conditions",
-                    "args": {"station_id": "$n1.stations[0].station_id"},
-                },
+                station_search("n1", "Oslo"),
+                station_read("n2", "n1"),
                 {
                     "id": "n3",
                     "tool": "units:convert_temperature",

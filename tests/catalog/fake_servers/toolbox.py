@@ -7,8 +7,8 @@ import time
 from pathlib import Path
 
 import anyio
+from growing import add_big_and_grow
 from mcp.server import MCPServer
-from mcp.server.mcpserver import Context
 
 server = MCPServer("toolbox")
 MARKS = Path(os.environ.get("TOOLBOX_MARKS", os.devnull))
@@ -52,19 +52,7 @@ async def slow(seconds: float) -> str:
     return "done"
 
 
-@server.tool()
-def big(megabytes: int) -> str:
-    """A large text result."""
-    return "x" * (megabytes * 1024 * 1024)
-
-
-@server.tool()
-async def grow(ctx: Context) -> str:
-    """Add a tool, then announce the change (legacy notification and modern event)."""
-    server.add_tool(lambda: "new", name="extra", description="added at runtime")
-    await ctx.session.send_tool_list_changed()
-    await ctx.notify_tools_changed()
-    return "grown"
+add_big_and_grow(server)
 
 
 @server.tool()
