@@ -136,6 +136,8 @@ def test_tools_search_filters_the_live_catalog():
         (["bench", "--out", "run", "--concurrency", "0"], "--concurrency"),
         (["bench", "--out", "run", "--timeout", "0"], "--timeout"),
         (["bench", "--out", "run", "--max-seconds", "-5"], "--max-seconds"),
+        (["solve", "a task", "--max-seconds", "nan"], "--max-seconds"),
+        (["bench", "--out", "run", "--timeout", "inf"], "--timeout"),
     ],
 )
 def test_a_number_out_of_range_is_one_line_and_exit_code_2(

@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
+import math
 from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -51,10 +52,11 @@ errors = Console(stderr=True)
 
 
 def _at_least(low: float, *, strictly: bool = False) -> Callable[..., Any]:
-    """An option callback: a number below `low` (or equal to it, if `strictly`) is one line on stderr and exit 2."""
+    """An option callback: a number below `low` (or equal to it, if `strictly`), or not a finite number (`nan`,
+    `inf`), is one line on stderr and exit 2."""
 
     def check(param: typer.CallbackParam, value: Any) -> Any:
-        if value is not None and (value <= low if strictly else value < low):
+        if value is not None and (not math.isfinite(value) or (value <= low if strictly else value < low)):
             bound = f"greater than {low:g}" if strictly else f"at least {low:g}"
             name = max(param.opts, key=len)
             errors.print(
