@@ -29,10 +29,11 @@ from bm25s.stopwords import STOPWORDS_EN
 
 from evoflux.catalog.tools import ToolCatalog, ToolSpec
 from evoflux.lexicon import ID_WORDS, name_words
+from evoflux.lexicon.vocabulary import TOOL_FILLER
 
 _LETTERS = re.compile(r"[A-Za-z]+")
 _SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+|\n+")
-_STOP = frozenset(STOPWORDS_EN) | {"tool", "tools", "get", "use", "using", "given", "return", "returns"}
+_STOP = frozenset(STOPWORDS_EN) | TOOL_FILLER
 _STEMMER = Stemmer.Stemmer("english")
 # How much a field counts, by repeating its words in the tool's document.
 _NAME_WEIGHT = 3

@@ -10,6 +10,7 @@ from typing import Any
 
 from evoflux.catalog.tools import ToolCatalog, ToolSpec
 from evoflux.lexicon import base_name, name_words, stem
+from evoflux.lexicon.vocabulary import ACCESS_VERBS, FUNCTION_WORDS, GENERIC_FIELD_WORDS, PAIR_TAGS
 from evoflux.repair.arguments import top_level_target
 from evoflux.repair.context import Fix, RepairContext
 from evoflux.repair.fields import (
@@ -28,35 +29,8 @@ from evoflux.workflow.graph import Ref, ToolNode, Workflow
 from evoflux.workflow.issues import Issue
 from evoflux.workflow.schema_check import value_fits
 
-# Field names that say too little alone, and tool-name words that say nothing about the data.
-_GENERIC_WORDS = frozenset(
-    {
-        "name",
-        "id",
-        "ids",
-        "value",
-        "values",
-        "title",
-        "text",
-        "type",
-        "result",
-        "results",
-        "data",
-        "description",
-        "label",
-        "key",
-        "code",
-        "item",
-        "items",
-        "output",
-        "content",
-    }
-)
-_FILLER = frozenset(
-    {"get", "list", "search", "find", "fetch", "lookup", "by", "of", "the", "a", "an", "or", "its", "e", "g"}
-)
-# Sibling arguments (`city_id_a`/`city_id_b`, `from_x`/`to_x`) take producers in workflow order by this rank.
-_TAG_RANK = {"a": 0, "b": 1, "1": 0, "2": 1, "from": 0, "to": 1, "src": 0, "dst": 1, "source": 0, "target": 1}
+# Words of a tool's name that say nothing about the data it gives.
+_FILLER = ACCESS_VERBS | FUNCTION_WORDS
 
 
 def bind_missing(
@@ -124,14 +98,16 @@ def _about_the_same(
     """When the field or the argument has a generic name (`name`, `id`, `value`...), the field fits only if what
     it belongs to (its own other words, its step's tool, the keys above it) shares a word with the argument's
     name or description: a city's `name`, not a country's or a `capital_name`, for "City name"."""
-    if not (set(name_words(field.name)) <= _GENERIC_WORDS or set(name_words(name)) <= _GENERIC_WORDS):
+    if not (
+        set(name_words(field.name)) <= GENERIC_FIELD_WORDS or set(name_words(name)) <= GENERIC_FIELD_WORDS
+    ):
         return True
     producer = workflow.node(field.node)
     owner = set(name_words(producer.tool if isinstance(producer, ToolNode) else ""))
     owner |= {w for key in field.path if isinstance(key, str) for w in name_words(key)}
     wanted = set(name_words(name)) | set(name_words(str((schema or {}).get("description") or "")))
-    telling = {stem(w) for w in owner - _GENERIC_WORDS - _FILLER}
-    return bool(telling & {stem(w) for w in wanted - _GENERIC_WORDS - _FILLER})
+    telling = {stem(w) for w in owner - GENERIC_FIELD_WORDS - _FILLER}
+    return bool(telling & {stem(w) for w in wanted - GENERIC_FIELD_WORDS - _FILLER})
 
 
 def _echo(workflow: Workflow, field: OutputField) -> bool:
@@ -173,7 +149,7 @@ def _shared_out(
 
 def _sibling_rank(name: str) -> tuple[int, str]:
     tag = name_words(name)[-1] if name_words(name) else ""
-    return _TAG_RANK.get(tag, 2), name
+    return PAIR_TAGS.get(tag, 2), name
 
 
 def used_literals(workflow: Workflow, node: ToolNode, name: str) -> list[Any]:

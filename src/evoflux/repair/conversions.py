@@ -12,7 +12,8 @@ from typing import Any
 
 from evoflux.catalog.retrieval import is_lookup_name
 from evoflux.catalog.tools import ToolCatalog, ToolSpec
-from evoflux.lexicon import name_words
+from evoflux.lexicon import name_words, singular
+from evoflux.lexicon.vocabulary import SOURCE_WORDS, TARGET_WORDS
 from evoflux.repair.context import Fix, RepairContext
 from evoflux.repair.fields import value_paths
 from evoflux.request.options import (
@@ -29,10 +30,6 @@ from evoflux.workflow.schema_read import schema_fields, schema_types
 from evoflux.workflow.validators import VALIDATOR_SERVER
 
 Path = tuple[PathStep, ...]
-# Words that mark an enum argument as the unit converted from, or to.
-_FROM_WORDS = frozenset({"from", "source", "src", "input", "in"})
-_TO_WORDS = frozenset({"to", "target", "dst", "output", "out", "into"})
-_UNIT_WORDS = frozenset({"unit", "units"})
 
 
 @dataclass(frozen=True)
@@ -55,8 +52,8 @@ def as_converter(spec: ToolSpec) -> Converter | None:
         for name in spec.properties
         if (schema := argument_schema(spec, name)) is not None and isinstance(schema.get("enum"), list)
     ]
-    targets = [n for n in enums if _TO_WORDS & set(name_words(n))]
-    sources = [n for n in enums if _FROM_WORDS & set(name_words(n)) and n not in targets]
+    targets = [n for n in enums if TARGET_WORDS & set(name_words(n))]
+    sources = [n for n in enums if SOURCE_WORDS & set(name_words(n)) and n not in targets]
     amounts = [
         n
         for n in spec.required
@@ -91,7 +88,7 @@ def quantity_in(output: Any, units: Sequence[Any], unwanted: str) -> tuple[Path,
             continue
         parent, key = path[:-1], str(path[-1])
         words = name_words(key)
-        if not words or words[-1] not in _UNIT_WORDS:
+        if not words or singular(words[-1]) != "unit":
             continue
         numbers = [
             p

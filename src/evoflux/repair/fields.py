@@ -20,11 +20,6 @@ from evoflux.workflow.similar import similarity
 from evoflux.workflow.validators import VALIDATOR_SERVER
 
 Path = tuple[PathStep, ...]
-# Words naming the argument a search or listing matches its text against (`query`, `city`, `title`).
-FILTER_WORDS = frozenset(
-    {"query", "q", "name", "title", "city", "location", "keyword", "keywords", "term", "search"}
-)
-
 # A field fits an argument when its name scores at least this (1.0 same base name, 0.85 one name's words
 # inside the other's, else `similar.similarity`), and leads the next different field by the margin.
 FIT_CUTOFF = 0.8

@@ -13,8 +13,8 @@ from typing import Any
 
 from evoflux.catalog.tools import ToolCatalog, ToolSpec
 from evoflux.lexicon import name_words, singular
+from evoflux.lexicon.vocabulary import FILTER_WORDS
 from evoflux.repair.context import Fix, RepairContext
-from evoflux.repair.fields import FILTER_WORDS
 from evoflux.request.options import argument_schema
 from evoflux.request.text import task_literals
 from evoflux.workflow.edits import remove_arg, set_arg

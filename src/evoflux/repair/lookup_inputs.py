@@ -15,10 +15,12 @@ from typing import Any
 
 from evoflux.catalog.tools import ToolCatalog, ToolSpec
 from evoflux.lexicon import base_name, name_words
+from evoflux.lexicon.places import country_codes
+from evoflux.lexicon.vocabulary import FILTER_WORDS
 from evoflux.repair.context import RepairContext
-from evoflux.repair.fields import FILTER_WORDS, node_fields, readable_nodes
+from evoflux.repair.fields import node_fields, readable_nodes
 from evoflux.request.options import argument_schema
-from evoflux.request.text import country_codes, literal_for, task_literals
+from evoflux.request.text import literal_for, task_literals
 from evoflux.workflow.graph import Node, Ref, ToolNode, Workflow
 from evoflux.workflow.schema_check import value_fits
 from evoflux.workflow.schema_read import schema_types

@@ -12,6 +12,7 @@ from typing import Any
 from evoflux.catalog.tools import ToolCatalog, ToolSpec
 from evoflux.execute.outcome import NodeOutcome, NodeStatus
 from evoflux.lexicon import name_words
+from evoflux.lexicon.vocabulary import CREATING_VERBS
 from evoflux.repair.context import Fix, RepairContext, names_unknown_value
 from evoflux.repair.references import path_exists
 from evoflux.workflow.edits import add_wait, remove_step, remove_wait, rename_node, rewire
@@ -19,31 +20,6 @@ from evoflux.workflow.graph import AnswerNode, Node, Ref, ToolNode, Workflow, va
 from evoflux.workflow.issues import Issue, IssueCode
 from evoflux.workflow.paths import EditError, fresh_id, readers_of, upstream_of
 from evoflux.workflow.schema_read import schema_at
-
-# First words of tool names that create server state other calls then refer to by name.
-_CREATING = frozenset(
-    {
-        "create",
-        "add",
-        "new",
-        "make",
-        "put",
-        "set",
-        "insert",
-        "upload",
-        "register",
-        "store",
-        "save",
-        "write",
-        "define",
-        "init",
-        "initialize",
-        "build",
-        "open",
-        "start",
-    }
-)
-
 
 # ---------------------------------------------------------------- duplicate ids
 
@@ -259,4 +235,4 @@ def _changes_state(spec: ToolSpec | None, node: ToolNode) -> bool:
     ):
         return True
     first = name_words(node.tool)[:1]
-    return bool(first) and first[0] in _CREATING
+    return bool(first) and first[0] in CREATING_VERBS

@@ -10,6 +10,7 @@ import re
 
 from evoflux.catalog.tools import ToolCatalog, ToolSpec
 from evoflux.lexicon import squash, stem
+from evoflux.lexicon.vocabulary import FUNCTION_WORDS, INVOKE_VERBS, TOOL_FILLER
 from evoflux.repair.context import Fix, RepairContext
 from evoflux.workflow.edits import swap_tool
 from evoflux.workflow.graph import ToolNode, Workflow
@@ -30,9 +31,7 @@ WORDS_FOUND = 0.6
 _TYPO_MIN_LENGTH = 4
 _SAME_SERVER = 0.1
 _USED_SERVER = 0.05
-_FILLER_WORDS = frozenset(
-    {"get", "tool", "tools", "the", "a", "an", "of", "for", "by", "to", "do", "run", "call"}
-)
+_FILLER_WORDS = TOOL_FILLER | INVOKE_VERBS | FUNCTION_WORDS
 _SEPARATORS = re.compile(r"__|::|[.:/]")
 
 

@@ -13,9 +13,10 @@ from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
-import pycountry
-
 from evoflux.lexicon import name_words, singular, squash
+from evoflux.lexicon.places import iso_codes
+from evoflux.lexicon.units import same_unit
+from evoflux.lexicon.vocabulary import FALSE_WORDS, LIMIT_NAMES, TRUE_WORDS
 from evoflux.request.dates import parse_when
 from evoflux.workflow.schema_read import resolve_local, schema_types
 from evoflux.workflow.similar import the_one
@@ -25,116 +26,6 @@ Candidate = tuple[Any, str]
 _NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 _GROUPED = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
 _NUMBER_WITH_UNIT = re.compile(r"\s*([+-]?\d+(?:\.\d+)?)\s*[A-Za-z°%µ/][A-Za-z°%µ/ .]*")
-_TRUE, _FALSE = frozenset({"true", "yes", "y", "1", "on"}), frozenset({"false", "no", "n", "0", "off"})
-# Limit-like arguments (how many results, how many days ahead) may be clamped into their range; data never is.
-_LIMIT_NAMES = frozenset(
-    {
-        "limit",
-        "max_results",
-        "max_items",
-        "max_count",
-        "max_hits",
-        "num_results",
-        "n_results",
-        "page_size",
-        "per_page",
-        "top_k",
-        "top_n",
-        "count",
-        "days",
-        "size",
-    }
-)
-# Common unit and measure spellings -> the full name enums use. General knowledge, not tied to any server.
-_ABBREVIATIONS = {
-    "mm": "millimeter",
-    "cm": "centimeter",
-    "m": "meter",
-    "km": "kilometer",
-    "in": "inch",
-    "ft": "foot",
-    "yd": "yard",
-    "mi": "mile",
-    "nmi": "nautical mile",
-    "nm": "nanometer",
-    "um": "micrometer",
-    "mg": "milligram",
-    "g": "gram",
-    "kg": "kilogram",
-    "t": "tonne",
-    "lb": "pound",
-    "lbs": "pound",
-    "oz": "ounce",
-    "st": "stone",
-    "pa": "pascal",
-    "hpa": "hectopascal",
-    "kpa": "kilopascal",
-    "mpa": "megapascal",
-    "mbar": "millibar",
-    "atm": "atmosphere",
-    "mmhg": "millimeter of mercury",
-    "inhg": "inch of mercury",
-    "c": "celsius",
-    "degc": "celsius",
-    "degreesc": "celsius",
-    "centigrade": "celsius",
-    "f": "fahrenheit",
-    "degf": "fahrenheit",
-    "degreesf": "fahrenheit",
-    "k": "kelvin",
-    "kmh": "kilometer per hour",
-    "kph": "kilometer per hour",
-    "kmperh": "kilometer per hour",
-    "mph": "mile per hour",
-    "mperh": "mile per hour",
-    "mps": "meter per second",
-    "mpers": "meter per second",
-    "kn": "knot",
-    "kt": "knot",
-    "kts": "knot",
-    "fps": "foot per second",
-    "l": "liter",
-    "ml": "milliliter",
-    "gal": "gallon",
-    "tsp": "teaspoon",
-    "tbsp": "tablespoon",
-    "floz": "fluid ounce",
-    "j": "joule",
-    "kj": "kilojoule",
-    "mj": "megajoule",
-    "cal": "calorie",
-    "kcal": "kilocalorie",
-    "wh": "watt hour",
-    "kwh": "kilowatt hour",
-    "btu": "british thermal unit",
-    "ev": "electronvolt",
-    "kb": "kilobyte",
-    "mb": "megabyte",
-    "gb": "gigabyte",
-    "tb": "terabyte",
-    "kib": "kibibyte",
-    "mib": "mebibyte",
-    "gib": "gibibyte",
-    "tib": "tebibyte",
-    "s": "second",
-    "sec": "second",
-    "secs": "second",
-    "ms": "millisecond",
-    "min": "minute",
-    "mins": "minute",
-    "h": "hour",
-    "hr": "hour",
-    "hrs": "hour",
-    "wk": "week",
-    "yr": "year",
-    "yrs": "year",
-    "metre": "meter",
-    "litre": "liter",
-    "kilometre": "kilometer",
-    "centimetre": "centimeter",
-    "millimetre": "millimeter",
-    "millilitre": "milliliter",
-}
 # Enum matching: a unique prefix needs this many letters; a fuzzy match this similarity and lead.
 _PREFIX_MIN = 3
 _FUZZY_CUTOFF = 0.8
@@ -204,9 +95,9 @@ def _numbers(value: Any, schema: Mapping[str, Any], types: set[str], name: str) 
 
 def _boolean(value: str | int) -> Iterator[Candidate]:
     text = str(value).strip().lower()
-    if text in _TRUE:
+    if text in TRUE_WORDS:
         yield True, f"{value!r} means true"
-    elif text in _FALSE:
+    elif text in FALSE_WORDS:
         yield False, f"{value!r} means false"
 
 
@@ -230,19 +121,9 @@ def _strings(value: Any, schema: Mapping[str, Any], name: str) -> Iterator[Candi
 def _iso_codes(name: str, *, currency: bool) -> Iterator[Candidate]:
     """A country (or, for a `currency` argument, a currency) written by its name ("Australia", "Euro") as
     its ISO codes, for an argument whose pattern wants a code. Codes themselves are left alone."""
-    if len(name) <= 3:
-        return
-    kind, table, keys = (
-        ("currency", pycountry.currencies, ("alpha_3",))
-        if currency
-        else ("country", pycountry.countries, ("alpha_2", "alpha_3"))
-    )
-    try:
-        found = table.lookup(name)
-    except LookupError:
-        return
-    for key in keys:
-        yield getattr(found, key), f"{name!r} is the {kind} whose ISO code is {getattr(found, key)}"
+    kind = "currency" if currency else "country"
+    for code in iso_codes(name, currency=currency):
+        yield code, f"{name!r} is the {kind} whose ISO code is {code}"
 
 
 def _arrays(value: Any, schema: Mapping[str, Any], root: Mapping[str, Any], name: str) -> Iterator[Candidate]:
@@ -311,7 +192,7 @@ def is_limit(name: str, schema: Mapping[str, Any]) -> bool:
     """Whether an argument counts results or days ahead (so clamping is harmless): a limit-like name and a
     range that starts at 0 or above (a negative lower bound means a signed data value, e.g. days to add)."""
     low = schema.get("minimum", schema.get("exclusiveMinimum", 0))
-    return "_".join(name_words(name)) in _LIMIT_NAMES and isinstance(low, int | float) and low >= 0
+    return "_".join(name_words(name)) in LIMIT_NAMES and isinstance(low, int | float) and low >= 0
 
 
 def _clamped(value: float, schema: Mapping[str, Any]) -> float:
@@ -330,7 +211,8 @@ def enum_match(value: Any, options: list[Any]) -> Any:
     """The one enum option `value` clearly means, or None (no match or several).
 
     In order: same text ignoring case, spaces and punctuation (`Celsius`, `nautical mile`); same up to
-    plural (`kilometers`, `pounds`, `feet`); a common abbreviation (`KM`, `kpa`, `deg C`, `mph`);
+    plural (`kilometers`, `pounds`, `feet`); the same unit however either side spells it (`KM` means
+    `kilometer`, `Kilometres` or `km`; `mph` means `miles_per_hour`; `deg C` means `C`);
     initials of a multi-word option; a unique prefix of at least 3 letters; a unique close spelling
     (character ratio >= 0.8, ahead of the next option by 0.1).
     """
@@ -343,7 +225,7 @@ def enum_match(value: Any, options: list[Any]) -> Any:
     steps = (
         lambda o: squash(o) == squash(text),
         lambda o: _singular(o) == _singular(text),
-        lambda o: _expanded(text) is not None and _singular(o) == _singular(_expanded(text) or ""),
+        lambda o: same_unit(o, text),
         lambda o: len(name_words(o)) > 1 and "".join(w[0] for w in name_words(o)) == squash(text),
         lambda o: len(squash(text)) >= _PREFIX_MIN and squash(o).startswith(squash(text)),
     )
@@ -360,12 +242,6 @@ def _ratio(a: str, b: str) -> float:
 def _singular(text: str) -> str:
     """Text as one squashed word, each of its words singular (`Nautical Miles` -> `nauticalmile`)."""
     return "".join(singular(w) for w in name_words(text.casefold(), digits_apart=False))
-
-
-def _expanded(text: str) -> str | None:
-    """The full unit name of an abbreviation (`km/h` -> `kilometer per hour`), or None."""
-    key = squash(text.replace("/", " per ").replace("°", "deg"))
-    return _ABBREVIATIONS.get(key) or _ABBREVIATIONS.get(squash(text))
 
 
 # ---------------------------------------------------------------- dates and times

@@ -15,47 +15,14 @@ from typing import Any
 
 from evoflux.catalog.retrieval import is_lookup_name, lookup_arguments, produces
 from evoflux.catalog.tools import ToolSpec
-from evoflux.lexicon import base_name, name_words
+from evoflux.lexicon import base_name
+from evoflux.lexicon.units import dimension, dimensions_in
+from evoflux.lexicon.vocabulary import AMOUNT_WORDS, NUMBER_WORDS
 from evoflux.request.options import argument_schema
 from evoflux.request.text import task_literals
 from evoflux.workflow.graph import ToolNode
 from evoflux.workflow.schema_read import schema_types
 from evoflux.workflow.validators import VALIDATOR_SERVER
-
-# Unit words by dimension: a request that speaks of hours states a duration in minutes ("a free hour").
-_DIMENSIONS = tuple(
-    frozenset(words.split())
-    for words in (
-        "s sec secs second seconds min mins minute minutes h hr hrs hour hours day days week weeks month months"
-        " year years",
-        "g gram grams kg kilo kilos kilogram kilograms lb lbs pound pounds oz ounce ounces tonne tonnes ton tons",
-        "m metre metres meter meters km kilometre kilometres kilometer kilometers mi mile miles ft foot feet"
-        " yard yards nmi",
-    )
-)
-# Names of the number a converter or calculator works on: made up whenever nothing states or returned it.
-_AMOUNTS = frozenset({"value", "amount"})
-_NUMBER_WORDS = {
-    word: value
-    for value, words in enumerate(
-        (
-            (),
-            ("one", "single"),
-            ("two", "pair", "couple", "both"),
-            ("three",),
-            ("four",),
-            ("five",),
-            ("six",),
-            ("seven",),
-            ("eight",),
-            ("nine",),
-            ("ten",),
-            ("eleven",),
-            ("twelve", "dozen"),
-        )
-    )
-    for word in words
-}
 
 
 def made_up_ids(node: ToolNode, spec: ToolSpec, task: str, others: Iterable[Any]) -> list[str]:
@@ -106,20 +73,20 @@ def made_up_quantities(
     returned = [number for output in others for number in _numbers(output)]
     literals = [lit for lit in task_literals(task) if lit.kind == "number"]
     words = {w.lower() for w in re.findall(r"[A-Za-z]+(?:['’][A-Za-z]+)?", task)}  # "Dubois's" is no "s"
+    spoken = dimensions_in(task)
     found = []
     for name in names:
         value = node.args[name]
         if _precise(value):
             continue
-        described = set(name_words(name)) | set(name_words(str(spec.properties[name].get("description", ""))))
-        dimension = next((d for d in _DIMENSIONS if described & d), frozenset())
-        if words & dimension:
+        measures = dimensions_in(name) | dimensions_in(str(spec.properties[name].get("description", "")))
+        if measures & spoken:
             continue
-        stated = [lit.value for lit in literals if not dimension or lit.unit in dimension]
-        stated += [number for word, number in _NUMBER_WORDS.items() if word in words and not dimension]
+        stated = [lit.value for lit in literals if not measures or dimension(lit.unit) in measures]
+        stated += [number for word, number in NUMBER_WORDS.items() if word in words and not measures]
         if any(_same(value, number) for number in [*stated, *returned]):
             continue
-        if base_name(name) in _AMOUNTS or any(produces(tool, name) for tool in tools):
+        if base_name(name) in AMOUNT_WORDS or any(produces(tool, name) for tool in tools):
             found.append(name)
     return found
 

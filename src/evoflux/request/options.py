@@ -13,10 +13,11 @@ from functools import lru_cache
 from typing import Any
 
 from evoflux.catalog.tools import ToolSpec
+from evoflux.lexicon.units import plain_unit
+from evoflux.lexicon.vocabulary import IRREGULAR_PLURALS
 from evoflux.workflow.schema_read import resolve_local
 
 _PLURAL_TAIL = r"(?:s|es)?"
-_IRREGULAR_PLURALS = {"foot": "(?:foot|feet)"}
 
 
 def named_options(task: str, options: Iterable[Any]) -> list[str]:
@@ -24,7 +25,8 @@ def named_options(task: str, options: Iterable[Any]) -> list[str]:
 
     `nautical miles` names `nautical_mile`; the shorter `mile` it contains is not counted as named too, so
     pass every option that could be named (`enum_options` of the whole catalog) and keep the ones
-    of interest.
+    of interest. A unit option is also named by its unit's full name however the server abbreviates it
+    (`kilometres` names `km`; `miles per hour` names `mph`), unless the option may mean something else (`C`, `min`).
     """
     return list(_named(task, tuple(dict.fromkeys(o for o in options if isinstance(o, str)))))
 
@@ -33,18 +35,33 @@ def named_options(task: str, options: Iterable[Any]) -> list[str]:
 def _named(task: str, options: tuple[str, ...]) -> tuple[str, ...]:
     spans: list[tuple[int, int, str]] = []
     for option in options:
-        words = [w.lower() for w in re.findall(r"[A-Za-z]+|\d+", option)]
-        if not words or len("".join(words)) < 3:
-            continue
-        last = _IRREGULAR_PLURALS.get(words[-1], _spelling(words[-1]) + _PLURAL_TAIL)
-        pattern = r"[\s_-]*".join([*(re.escape(w) for w in words[:-1]), last])
-        spans += [(m.start(), m.end(), option) for m in re.finditer(rf"\b{pattern}\b", task, re.IGNORECASE)]
+        for pattern in _patterns(option):
+            spans += [(m.start(), m.end(), option) for m in re.finditer(pattern, task, re.IGNORECASE)]
     named = [
         option
         for start, end, option in sorted(spans)
         if not any(s <= start and end <= e and (e - s) > (end - start) for s, e, _ in spans)
     ]
     return tuple(dict.fromkeys(named))
+
+
+def _patterns(option: str) -> list[str]:
+    """How a request may write an option: its words, the last one possibly plural, and for a unit option of
+    no other meaning also its unit's full name (`km` -> `kilometer`)."""
+    spellings = [option]
+    unit = plain_unit(option)
+    if unit is not None:
+        spellings.append(unit)
+    patterns = []
+    for spelling in spellings:
+        words = [w.lower() for w in re.findall(r"[A-Za-z]+|\d+", spelling)]
+        if not words or (len("".join(words)) < 3 and spelling == option):
+            continue
+        last = _spelling(words[-1])
+        plural = IRREGULAR_PLURALS.get(words[-1])
+        last = f"(?:{last}|{plural})" if plural else last + _PLURAL_TAIL
+        patterns.append(r"\b" + r"[\s_-]*".join([*(re.escape(w) for w in words[:-1]), last]) + r"\b")
+    return list(dict.fromkeys(patterns))
 
 
 def _spelling(word: str) -> str:

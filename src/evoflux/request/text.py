@@ -1,5 +1,5 @@
 """What a request states: literals (places, dates and times, numbers with units, quoted phrases) matched to
-arguments, the names a tool must see, and the countries' ISO codes.
+arguments, and the names a tool must see.
 
 Owns reading the task text; choosing a binding and editing the workflow are `repair`'s.
 """
@@ -10,19 +10,23 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import lru_cache
 from typing import Any
 
-import pycountry
-
 from evoflux.lexicon import NOT_NAMES, NOT_PLACES, name_words, stem
+from evoflux.lexicon.units import same_unit
+from evoflux.lexicon.vocabulary import (
+    MONTH_ABBREVIATIONS,
+    MONTHS,
+    NAME_PARTICLES,
+    PLACE_CUES,
+    PLACE_WORDS,
+    QUANTITY_WORDS,
+    TEXT_WORDS,
+)
 from evoflux.request.dates import TIME_TEXT, parse_date_text, parse_time_text
 from evoflux.workflow.schema_read import schema_types
 
-_MONTHS = (
-    "January|February|March|April|May|June|July|August|September|October|November|December"
-    "|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
-)
+_MONTHS = "|".join(month.capitalize() for month in (*MONTHS, *MONTH_ABBREVIATIONS))
 _DATE_TEXT = re.compile(
     r"\b\d{4}-\d{2}-\d{2}\b"
     rf"|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{_MONTHS})\.?,?\s+\d{{4}}\b"
@@ -33,21 +37,12 @@ _NUMBER = re.compile(r"(?<![\w.\-])([+-]?\d+(?:\.\d+)?)(?:\s*-?\s*([A-Za-z°%][A
 # A capitalized name, with lower-case particles ("Rio de Janeiro") and model numbers between its words
 # ("Ultrabook 14 Air").
 _CAPITALIZED = re.compile(
-    r"[A-ZÀ-Þ][\w'’-]*(?:[ -](?:[A-ZÀ-Þ][\w'’-]*|de|del|da|do|la|le|upon|am|\d+(?=[ -][A-ZÀ-Þ])))*"
+    rf"[A-ZÀ-Þ][\w'’-]*(?:[ -](?:[A-ZÀ-Þ][\w'’-]*|{'|'.join(NAME_PARTICLES)}|\d+(?=[ -][A-ZÀ-Þ])))*"
 )
 _SENTENCE_END = re.compile(r"[.?!:;]\s*$")
 # Names: quoted phrases of 2 to 80 characters, and words.
 _QUOTED_NAME = re.compile(r"'([^']{2,80})'|\"([^\"]{2,80})\"")
 _WORD = re.compile(r"[A-Za-z][\w-]*")
-_PLACE_CUE = frozenset(
-    {"in", "at", "for", "from", "to", "near", "of", "between", "and", "around", "outside", "visit"}
-)
-# Argument words that ask for a place, a free-text phrase, or a generic quantity.
-_PLACE_WORDS = frozenset({"city", "location", "place", "town", "destination", "origin", "locality"})
-_TEXT_WORDS = frozenset(
-    {"query", "q", "title", "text", "keyword", "keywords", "term", "terms", "search", "topic", "phrase"}
-)
-_QUANTITY_WORDS = frozenset({"value", "amount", "quantity", "number", "x", "n", "count"})
 
 
 @dataclass(frozen=True)
@@ -111,7 +106,7 @@ def _places(task: str, taken: list[tuple[int, int]]) -> list[tuple[int, str]]:
         before = task[: match.start()]
         previous = before.split()[-1].lower().strip(",") if before.split() else ""
         opens_sentence = not before.strip() or _SENTENCE_END.search(before) is not None
-        if leading == 0 and opens_sentence and previous not in _PLACE_CUE:
+        if leading == 0 and opens_sentence and previous not in PLACE_CUES:
             continue
         places.append((match.start(), " ".join(parts)))
     return places
@@ -150,9 +145,9 @@ def literal_for(
         return _when(literals, fmt, pattern, name)
     if types & {"number", "integer"}:
         return _number(literals, name)
-    if free_text and _PLACE_WORDS & described:
+    if free_text and PLACE_WORDS & described:
         return _single([lit for lit in literals if lit.kind == "place"], name, "place")
-    if free_text and _TEXT_WORDS & set(name_words(name)):
+    if free_text and TEXT_WORDS & set(name_words(name)):
         return _single([lit for lit in literals if lit.kind == "quoted"], name, "quoted phrase")
     return None
 
@@ -186,26 +181,15 @@ def _when(literals: list[TaskLiteral], fmt: str, pattern: str, name: str) -> tup
 def _number(literals: list[TaskLiteral], name: str) -> tuple[Any, str] | None:
     numbers = [lit for lit in literals if lit.kind == "number"]
     mine = set(name_words(name))
-    with_unit = [lit for lit in numbers if lit.unit and stem(lit.unit) in {stem(w) for w in mine}]
+    with_unit = [lit for lit in numbers if lit.unit and any(_same_word(lit.unit, w) for w in mine)]
     if with_unit:
         return _single(with_unit, name, "number of " + with_unit[0].unit)
-    if mine & _QUANTITY_WORDS:
+    if mine & QUANTITY_WORDS:
         return _single(numbers, name, "number")
     return None
 
 
-@lru_cache(maxsize=1024)
-def country_codes(word: str) -> frozenset[str]:
-    """The ISO 3166 codes (lower case) of the countries a name word begins a word of (`japan` -> jp, jpn;
-    `korea` -> kr, kp, prk, kor): a request's country often reaches a tool as its code."""
-    word = word.casefold()
-    if len(word) < 4:
-        return frozenset()
-    codes: set[str] = set()
-    for country in pycountry.countries:
-        names = " ".join(
-            getattr(country, key, "") or "" for key in ("name", "common_name", "official_name")
-        ).casefold()
-        if any(part.startswith(word) for part in re.findall(r"\w+", names)):
-            codes |= {country.alpha_2.casefold(), country.alpha_3.casefold()}
-    return frozenset(codes)
+def _same_word(unit: str, word: str) -> bool:
+    """Whether the unit word after a number is the word of an argument's name: the same word (`nights`,
+    `night`) or the same unit however each is spelled (`kilograms` and `weight_kg`'s `kg`)."""
+    return stem(unit) == stem(word) or same_unit(unit, word)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from evoflux.catalog.retrieval import lookup_arguments
 from evoflux.catalog.tools import ToolSpec
 from evoflux.execute.outcome import Execution, NodeOutcome
+from evoflux.lexicon.places import country_codes
 from evoflux.request.checks import made_up_ids, made_up_quantities, quantity_arguments
 from evoflux.request.options import (
     declared_args,
@@ -21,7 +22,7 @@ from evoflux.request.options import (
     named_options,
     option_mentioned,
 )
-from evoflux.request.text import country_codes, salient_terms, task_literals
+from evoflux.request.text import salient_terms, task_literals
 from evoflux.workflow.check import Issue, has_errors
 from evoflux.workflow.graph import AnswerNode, ToolNode, Workflow
 

@@ -1,13 +1,12 @@
 """Word helpers shared by every layer: splitting names into words, base names, one spelling of a name,
-singulars and stems, numbers written as text, and the word lists (ids, dates, words that are no names or
-places).
-
-Imports nothing of evoflux, so the catalog, the workflow and the request analysis can all use it.
+singulars and stems, numbers written as text.
 """
 
 from __future__ import annotations
 
 import re
+
+from evoflux.lexicon.vocabulary import IRREGULAR_PLURALS, PAIR_TAGS
 
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _DIGITS = re.compile(r"(?<=[A-Za-z])(?=[0-9])|(?<=[0-9])(?=[A-Za-z])")
@@ -16,55 +15,9 @@ _LETTERS = re.compile(r"[^\W\d_]+")
 # Plural endings, longest first, and what the singular ends with instead; "ss", "us", "is" words are no plurals.
 _PLURAL_ENDINGS = (("sses", "ss"), ("shes", "sh"), ("ches", "ch"), ("xes", "x"), ("s", ""))
 _NOT_PLURAL = ("ss", "us", "is")
-_IRREGULAR = {"feet": "foot"}
-# Tags that tell two arguments about the same thing apart (`city_id_from`, `city_id_to`).
-_TAGS = ("from", "to", "src", "dst", "source", "target")
-
-# Words of a name that say its value is looked up, not chosen: an id, a key, an address.
-ID_WORDS = frozenset({"id", "ids", "key", "address", "isbn", "uuid", "slug", "handle"})
-# Words that make an argument an id or a code when a swapped tool's arguments are mapped (`station_id` never
-# becomes `city`, `currency_code` never becomes `amount`); an address maps like any other value there.
-ID_OR_CODE_WORDS = (ID_WORDS - {"address"}) | {"code"}
-# Months and weekdays: a request's dates reach tools as dates (`2026-04-01`), not as these words.
-DATE_WORDS = frozenset(
-    {
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "saturday",
-        "sunday",
-    }
-)
-# Capitalized words that open a question or join its parts: never a name nor a place.
-_QUESTION_WORDS = frozenset(
-    {"i", "a", "an", "the", "and", "what", "which", "who", "when", "where", "how", "is", "are", "can"}
-    | {"could", "please"}
-)
-# Capitalized words that are no names a tool must see (`request.text.salient_terms`).
-NOT_NAMES = _QUESTION_WORDS | DATE_WORDS | {"i'm", "or", "if", "my", "our", "would", "will", "do", "does"}
-# Capitalized words that are no places (`request.text.task_literals`): besides the above, units, time zone
-# names and the verbs of a request.
-NOT_PLACES = (
-    _QUESTION_WORDS
-    | DATE_WORDS
-    | {"celsius", "fahrenheit", "kelvin", "utc", "gmt", "then", "also"}
-    | {"find", "get", "show", "tell", "give", "list", "convert", "compare", "check", "look", "use"}
-    | {"visit", "plan", "book"}
-)
+_IRREGULAR = {plural: single for single, plural in IRREGULAR_PLURALS.items()}
+# Tags that tell two arguments about the same thing apart (`city_id_from`, `city_id_to`): the words of PAIR_TAGS.
+_TAGS = frozenset(tag for tag in PAIR_TAGS if len(tag) > 1)
 
 
 def name_words(name: str, *, digits_apart: bool = True, lone_letters: bool = True) -> list[str]:
