@@ -1,6 +1,7 @@
 """The versioned tool catalog: every tool keyed by (server, tool) with its schemas.
 
-Owns snapshot load/save and version hashing; knows nothing about how servers are reached.
+Owns snapshot load/save and version hashing, and the output shapes observed where a tool declares none;
+knows nothing about how servers are reached.
 """
 
 from __future__ import annotations
@@ -25,6 +26,11 @@ class ToolSpec:
     input_schema: Mapping[str, Any] = field(default_factory=lambda: {"type": "object", "properties": {}})
     output_schema: Mapping[str, Any] | None = None
     annotations: Mapping[str, Any] = field(default_factory=dict)
+    # The output schema seen on the first successful call, when none is declared (`ToolCatalog.observe`).
+    # Not part of the tool's identity, snapshot or version: every catalog sharing this spec sees it.
+    _observed: dict[str, Mapping[str, Any]] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
 
     @property
     def key(self) -> str:
@@ -37,6 +43,11 @@ class ToolSpec:
     @property
     def required(self) -> tuple[str, ...]:
         return tuple(self.input_schema.get("required") or ())
+
+    @property
+    def result_schema(self) -> Mapping[str, Any] | None:
+        """The output schema the server declares, else the one observed on a successful call, else None."""
+        return self.output_schema if self.output_schema else self._observed.get("schema")
 
     @property
     def cacheable(self) -> bool:
@@ -115,6 +126,15 @@ class ToolCatalog:
 
     def get(self, server: str, name: str) -> ToolSpec | None:
         return self._by_key.get((server, name))
+
+    def observe(self, server: str, tool: str, schema: Mapping[str, Any]) -> bool:
+        """Record the output shape a successful call of a tool without a declared output schema showed; the
+        first one stays. True when it was recorded. The catalog's version does not change."""
+        spec = self.get(server, tool)
+        if spec is None or spec.output_schema or "schema" in spec._observed:
+            return False
+        spec._observed["schema"] = schema
+        return True
 
     def find_by_name(self, name: str) -> list[ToolSpec]:
         """Every tool called `name`, on any server."""

@@ -16,11 +16,13 @@ import anyio
 from evoflux.catalog.pool import CallStatus, ToolCallResult
 from evoflux.catalog.tools import ToolCatalog
 from evoflux.execute.cache import CacheMode, CallCache, NotRecorded, call_key
+from evoflux.execute.failure_text import failure_message, is_empty, off_shape_message, reports_failure
 from evoflux.execute.outcome import Execution, NodeOutcome, NodeStatus
 from evoflux.execute.results import cap_value, output_value
 from evoflux.workflow.check import check_arguments
 from evoflux.workflow.graph import AnswerNode, Node, ToolNode, Workflow
 from evoflux.workflow.refs import UnresolvedReference, resolve_value
+from evoflux.workflow.schema_read import value_schema
 from evoflux.workflow.validators import VALIDATOR_SERVER, evaluate_validator
 
 
@@ -176,22 +178,42 @@ class Executor:
                 started=started,
             )
         status = _STATUS_OF_CALL[result.status]
-        if status is NodeStatus.TOOL_ERROR and _is_rejection(result):
-            status = NodeStatus.SCHEMA_REJECTED
-        value, note = (None, None)
+        value, note, empty, error = None, None, False, result.error or result.text or status.value
         if status is NodeStatus.OK:
-            value, note = cap_value(output_value(result.structured, result.text), self.max_result_chars)
+            value = output_value(result.structured, result.text)
+            failure = self._failure_in(node, result, value)
+            if failure is None:
+                empty = is_empty(value)
+                if not empty and self.catalog is not None:
+                    self.catalog.observe(node.server, node.tool, value_schema(value))
+                value, note = cap_value(value, self.max_result_chars)
+            else:  # an error the server returned as a result
+                status, value, error = NodeStatus.TOOL_ERROR, None, failure
+        if status is NodeStatus.TOOL_ERROR and _is_rejection(error, result):
+            status = NodeStatus.SCHEMA_REJECTED
         return NodeOutcome(
             node.id,
             status,
             output=value,
-            error=None if status is NodeStatus.OK else (result.error or result.text or status.value),
+            error=None if status is NodeStatus.OK else error,
             args=resolved,
             started=started,
             seconds=now() - started,
             cached=cached,
             note=note,
+            empty=empty,
         )
+
+    def _failure_in(self, node: ToolNode, result: ToolCallResult, value: Any) -> str | None:
+        """The error message a successful call's reply holds instead of a result, or None: text that reads as
+        a failure, or a short message where the tool usually returns objects or lists."""
+        reply = result.text if result.structured is None else _wrapped_text(result.structured)
+        if reply is None:
+            return None  # the server's own structure, not a message
+        spec = self.catalog.get(node.server, node.tool) if self.catalog is not None else None
+        if reports_failure(reply) or off_shape_message(value, spec.result_schema if spec else None):
+            return failure_message(reply)
+        return None
 
     def _rejection(self, node: ToolNode, args: dict[str, Any]) -> tuple[NodeStatus, str] | None:
         """Why the catalog says this call cannot succeed, or None to go ahead."""
@@ -244,9 +266,20 @@ class Executor:
         return result, cached
 
 
-def _is_rejection(result: ToolCallResult) -> bool:
-    text = f"{result.error or ''} {result.text}".lower()
+def _is_rejection(error: str, result: ToolCallResult) -> bool:
+    text = f"{error} {result.text}".lower()
     return any(mark in text for mark in _REJECTION_MARKS)
+
+
+def _wrapped_text(structured: Any) -> str | None:
+    """The text an SDK server wrapped as `{"result": text}`, else None."""
+    if (
+        isinstance(structured, dict)
+        and list(structured) == ["result"]
+        and isinstance(structured["result"], str)
+    ):
+        return structured["result"]
+    return None
 
 
 def _nodes_in_cycles(workflow: Workflow) -> set[str]:

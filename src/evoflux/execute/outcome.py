@@ -41,6 +41,7 @@ class NodeOutcome:
     seconds: float = 0.0
     cached: bool = False
     note: str | None = None
+    empty: bool = False  # ran and returned nothing (`[]`, no text, "No results found")
 
     @property
     def ok(self) -> bool:
@@ -62,6 +63,8 @@ class NodeOutcome:
             data["error"] = self.error
         if self.cached:
             data["cached"] = True
+        if self.empty:
+            data["empty"] = True
         notes = [note for note in (self.note, shown_cut and f"shown here: {shown_cut}") if note]
         if notes:
             data["truncated"] = True  # the output here is not all the tool returned

@@ -1,6 +1,7 @@
 """Turn a raw tool result into the value later steps read, and cap its size.
 
-Structured content first, then JSON found in the text, then the text itself; nothing here calls tools.
+Structured content first, then the structure the text holds (`text_values`), then the text itself; nothing
+here calls tools.
 """
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from evoflux.lexicon import spells_number
+from evoflux.execute.text_values import parse_text
 
 
 def output_value(structured: Any, text: str) -> Any:
@@ -16,15 +17,10 @@ def output_value(structured: Any, text: str) -> Any:
     if structured is not None:
         # Servers built on the SDK wrap a non-object return value as {"result": value}.
         if isinstance(structured, dict) and list(structured) == ["result"]:
-            return structured["result"]
+            inner = structured["result"]
+            return parse_text(inner) if isinstance(inner, str) else inner
         return structured
-    stripped = text.strip()
-    if stripped[:1] in ("{", "[", '"') or stripped in ("true", "false", "null") or spells_number(stripped):
-        try:
-            return json.loads(stripped)
-        except ValueError:
-            pass  # not JSON after all: the text is the value
-    return text
+    return parse_text(text)
 
 
 def json_size(value: Any) -> int:

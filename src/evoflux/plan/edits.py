@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from evoflux.catalog.tools import ToolSpec
+from evoflux.execute.outcome import Execution
 from evoflux.llm import ChatModel, ModelReply, Purpose
-from evoflux.plan.planner import planning_messages
+from evoflux.plan.planner import output_samples, planning_messages
 from evoflux.workflow.graph import Workflow
 from evoflux.workflow.refs import ReferenceSyntaxError, lift_refs
 
@@ -26,7 +27,7 @@ workflow:
 
 problems:
 {problems}
-
+{samples}
 Fix it with at most {max_edits} edits. Each edit is one of:
 {{"op": "set_arg", "node": "n2", "arg": "name", "value": ...}}  (a literal, or "$n1.path" to use an earlier step's output)
 {{"op": "swap_tool", "node": "n2", "tool": "server:tool"}}
@@ -78,12 +79,16 @@ def edit_messages(
     *,
     max_steps: int,
     max_edits: int,
+    execution: Execution | None = None,
 ) -> list[dict[str, str]]:
-    """The planner's messages for `task`, then the failing workflow and what went wrong."""
+    """The planner's messages for `task`, then the failing workflow, what went wrong and, from its run,
+    what the steps that succeeded returned."""
     messages = planning_messages(task, tools, max_steps=max_steps)
+    returned = "".join(f"- {sample}\n" for sample in output_samples(execution))
     request = REQUEST.format(
         workflow=json.dumps(workflow.to_json()["nodes"], ensure_ascii=False),
         problems="\n".join(f"- {p}" for p in problems) or "- the answer is not built from the results",
+        samples=f"\nwhat the steps returned:\n{returned}" if returned else "",
         max_edits=max_edits,
     )
     messages[-1] = {"role": "user", "content": messages[-1]["content"] + "\n\n" + request}
@@ -135,14 +140,23 @@ class EditProposer:
         workflow: Workflow,
         problems: Sequence[str],
         *,
+        execution: Execution | None = None,
         temperature: float = 0.3,
         seed: int | None = None,
         deadline_s: float | None = None,
     ) -> tuple[list[ProposedEdit], ModelReply]:
+        """Edits for `workflow`, told its `problems` and, from its `execution`, what its steps returned."""
+        messages = edit_messages(
+            task,
+            tools,
+            workflow,
+            problems,
+            max_steps=self.max_steps,
+            max_edits=self.max_edits,
+            execution=execution,
+        )
         reply = await self.client.complete_json(
-            edit_messages(
-                task, tools, workflow, problems, max_steps=self.max_steps, max_edits=self.max_edits
-            ),
+            messages,
             edit_schema(tools, self.max_edits),
             purpose=Purpose.EDIT,
             temperature=temperature,

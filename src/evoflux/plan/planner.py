@@ -1,16 +1,19 @@
 """The planner: asks the model for one workflow over the retrieved tools, under a JSON schema.
 
-Owns the planning prompt and schema; it neither checks, repairs nor runs what the model wrote.
+Owns the planning prompt and schema, and the samples of what executed steps returned that grounded prompts
+show; it neither checks, repairs nor runs what the model wrote.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from evoflux.catalog.tools import ToolCatalog, ToolSpec
 from evoflux.errors import UserError
+from evoflux.execute.outcome import Execution
 from evoflux.llm import ChatModel, ModelReply, Purpose
 from evoflux.plan.toolcards import tool_cards
 from evoflux.workflow.graph import Workflow
@@ -43,6 +46,24 @@ def planning_messages(task: str, tools: Sequence[ToolSpec], *, max_steps: int) -
     """The system message (instructions and tool cards, stable for one task) and the request."""
     system = INSTRUCTIONS.replace("{max_steps}", str(max_steps)) + "\n\nTools:\n" + tool_cards(tools)
     return [{"role": "system", "content": system}, {"role": "user", "content": f"request: {task}"}]
+
+
+def output_samples(execution: Execution | None, chars: int = 150) -> list[str]:
+    """What each tool step that succeeded returned, its head in `chars` characters, so an edit or a
+    redesign reads the real fields and values (failed steps' errors are among the problems)."""
+    if execution is None:
+        return []
+    lines = []
+    for node in execution.workflow.tool_nodes:
+        outcome = execution.outcomes.get(node.id)
+        if outcome is None or not outcome.ok:
+            continue
+        if outcome.empty:
+            lines.append(f"{node.id} returned nothing")
+            continue
+        shown = json.dumps(outcome.output, ensure_ascii=False, default=str)
+        lines.append(f"{node.id} returned: {shown[:chars]}{'…' if len(shown) > chars else ''}")
+    return lines
 
 
 @dataclass(frozen=True)

@@ -151,11 +151,11 @@ def convert_to_named_unit(
 def _result_path(spec: ToolSpec) -> Path:
     """The converted number in the tool's output: its one numeric field that is not named like an input,
     else the whole output (a tool that answers in text)."""
-    if not spec.output_schema:
+    if not spec.result_schema:
         return ()
     numbers = [
         path
-        for path, schema in schema_fields(spec.output_schema)
+        for path, schema in schema_fields(spec.result_schema)
         if len(path) == 1
         and schema_types(schema) & {"number", "integer"}
         and str(path[0]) not in spec.properties

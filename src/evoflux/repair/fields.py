@@ -99,9 +99,9 @@ def node_fields(
     if node_id in outputs:
         return [OutputField(node_id, path, {}, value, True) for path, value in value_paths(outputs[node_id])]
     spec = catalog.get(node.server, node.tool)
-    if spec is None or not spec.output_schema:
+    if spec is None or not spec.result_schema:
         return []
-    return [OutputField(node_id, path, schema) for path, schema in schema_fields(spec.output_schema)]
+    return [OutputField(node_id, path, schema) for path, schema in schema_fields(spec.result_schema)]
 
 
 def value_paths(value: Any) -> list[tuple[Path, Any]]:

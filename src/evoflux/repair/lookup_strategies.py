@@ -239,7 +239,7 @@ def _bridged(state: LookupState, producer: ToolSpec, path: Path) -> Fix | None:
             continue
         takes = _takes_id(bridge, ref, value)
         outputs = {
-            base_name(str(p[0])): p for p, _ in schema_fields(bridge.output_schema or {}) if len(p) == 1
+            base_name(str(p[0])): p for p, _ in schema_fields(bridge.result_schema or {}) if len(p) == 1
         }
         given = {arg: outputs.get(base_name(arg)) for arg in producer.required}
         if takes is None or None in given.values():
@@ -302,8 +302,8 @@ def output_path(
 ) -> Path | None:
     """Where in the producer's output the value for `name` (of schema `wanted`, read by `consumer`'s
     arguments when a tool reads it) is (the first list item for a list), or None."""
-    if not producer.output_schema:
+    if not producer.result_schema:
         return None
-    fields = [OutputField("new", path, schema) for path, schema in schema_fields(producer.output_schema)]
+    fields = [OutputField("new", path, schema) for path, schema in schema_fields(producer.result_schema)]
     best = clear_winner(rank_fields(fields, name, wanted, consumer.input_schema if consumer else {}))
     return best.path if best is not None else None

@@ -68,7 +68,7 @@ def _from_new_step(
     target = workflow.node(ref.node)
     assert isinstance(target, ToolNode)
     spec = catalog.get(target.server, target.tool)
-    declared = schema_fields(spec.output_schema) if spec is not None and spec.output_schema else []
+    declared = schema_fields(spec.result_schema) if spec is not None and spec.result_schema else []
     if any(path and base_name(str(path[-1])) == wanted for path, _ in declared):
         return None
     producers = sorted(

@@ -132,10 +132,10 @@ def _digits(node_id: str) -> str:
 
 
 def _output_schema(workflow: Workflow, node_id: str, catalog: ToolCatalog) -> Mapping[str, Any] | None:
-    """The output schema of a tool step's tool, when it declares one."""
+    """The output schema of a tool step's tool, declared or observed."""
     target = workflow.node(node_id)
     spec = catalog.get(target.server, target.tool) if isinstance(target, ToolNode) else None
-    return spec.output_schema if spec is not None and spec.output_schema else None
+    return spec.result_schema if spec is not None and spec.result_schema else None
 
 
 def path_exists(workflow: Workflow, ref: Ref, catalog: ToolCatalog, context: RepairContext) -> bool | None:

@@ -75,9 +75,9 @@ def _only_in(second: Node, first: Node, ref: Ref, catalog: ToolCatalog) -> bool:
 
 def _has_path(node: Node, ref: Ref, catalog: ToolCatalog) -> bool | None:
     spec = catalog.get(node.server, node.tool) if isinstance(node, ToolNode) else None
-    if spec is None or not spec.output_schema or not ref.path:
+    if spec is None or not spec.result_schema or not ref.path:
         return None
-    return schema_at(spec.output_schema, ref.path) is not None
+    return schema_at(spec.result_schema, ref.path) is not None
 
 
 # ---------------------------------------------------------------- cycles

@@ -37,7 +37,7 @@ class Candidate:
         found = [f"{i.node or 'workflow'}: {i.message}" for i in self.issues if i.severity == "error"]
         if self.execution is not None:
             found += [
-                f"{o.node} failed ({o.status.value}): {(o.error or '')[:240]}"
+                f"{o.node} failed ({o.status.value}): {(o.error or '')[:200]}"
                 for o in self.execution.failures()
             ]
         found += self.shortfalls

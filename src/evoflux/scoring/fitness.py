@@ -6,12 +6,12 @@ Reads a checked and executed candidate; never runs anything and never sees refer
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from evoflux.catalog.retrieval import lookup_arguments
 from evoflux.catalog.tools import ToolSpec
+from evoflux.execute.failure_text import is_empty, reports_failure
 from evoflux.execute.outcome import Execution, NodeOutcome
 from evoflux.lexicon.places import country_codes
 from evoflux.request.checks import made_up_ids, made_up_quantities, quantity_arguments
@@ -25,11 +25,6 @@ from evoflux.request.options import (
 from evoflux.request.text import salient_terms, task_literals
 from evoflux.workflow.check import Issue, has_errors
 from evoflux.workflow.graph import AnswerNode, ToolNode, Workflow
-
-# Text that servers return as a "successful" result while reporting a failure.
-_ERROR_TEXT = re.compile(
-    r"^\s*(error|failed|failure|exception|invalid|not found|no results?|unknown|cannot|could not)\b", re.I
-)
 
 
 @dataclass(frozen=True, order=True)
@@ -67,13 +62,10 @@ class Fitness:
 
 def looks_failed(outcome: NodeOutcome) -> bool:
     """An `ok` result whose content is an error message, or empty."""
-    if not outcome.ok:
+    if not outcome.ok or outcome.empty:
         return True
     value = outcome.output
-    if value is None or value == "" or value == [] or value == {}:
-        return True
-    text = value if isinstance(value, str) else json.dumps(value, default=str)[:200]
-    return isinstance(value, str) and bool(_ERROR_TEXT.match(text))
+    return is_empty(value) or (isinstance(value, str) and reports_failure(value))
 
 
 def shortfalls(

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import anyio
 
 from evoflux.plan.edits import EditProposer
-from evoflux.plan.planner import Planner
+from evoflux.plan.planner import Planner, output_samples
 from evoflux.repair import repair_workflow
 from evoflux.scoring.candidate import Candidate, assessed
 from evoflux.search.intensity import AdaptiveIntensity
@@ -187,7 +187,13 @@ class Search(StrategyLoop):
         seed = self.rng.randrange(1 << 30)
         proposal = await self.ask(
             lambda deadline_s: self.proposer.propose(
-                self.task, self.tools, parent.workflow, parent.problems(), seed=seed, deadline_s=deadline_s
+                self.task,
+                self.tools,
+                parent.workflow,
+                parent.problems(),
+                execution=parent.execution,
+                seed=seed,
+                deadline_s=deadline_s,
             )
         )
         if proposal is None:
@@ -208,6 +214,7 @@ class Search(StrategyLoop):
             steps = "; ".join(f"{n.id}={n.tool_key}" for n in candidate.workflow.tool_nodes)
             lines.append(f"{label}: {steps}")
             lines += [f"  - {p}" for p in candidate.problems(4)]
+            lines += [f"  - {sample}" for sample in output_samples(candidate.execution)]
         return "\n".join(lines)
 
     # ------------------------------------------------------------ the loop

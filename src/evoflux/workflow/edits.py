@@ -378,9 +378,9 @@ def _same_field_elsewhere(
 def _has_output_path(spec: ToolSpec | None, removed: ToolNode, candidate: ToolNode, path: Path) -> bool:
     if candidate.tool_key == removed.tool_key:
         return True
-    if spec is None or not spec.output_schema:
+    if spec is None or not spec.result_schema:
         return False
-    found = schema_at(spec.output_schema, path)
+    found = schema_at(spec.result_schema, path)
     return found is not None
 
 

@@ -1,7 +1,7 @@
 """What a JSON Schema says, read without validating anything (validation is `schema_check`'s job).
 
-Owns the types a schema allows, a value's JSON type, local `$ref`s, the sub-schema a path leads to and the
-fields an output schema offers; not checking arguments.
+Owns the types a schema allows, a value's JSON type, local `$ref`s, the sub-schema a path leads to, the
+fields an output schema offers and the schema a returned value shows; not checking arguments.
 """
 
 from __future__ import annotations
@@ -125,3 +125,24 @@ def schema_fields(
 
     walk(schema, (), 0)
     return found
+
+
+def value_schema(value: Any, depth: int = 0) -> dict[str, Any]:
+    """The JSON Schema a returned value shows: its type, an object's properties, a list's item shape (from
+    its first items, merged); how a tool without a declared output schema is known after one call."""
+    kind = json_type(value)
+    if depth > _MAX_SCHEMA_DEPTH or kind not in ("object", "array"):
+        return {"type": kind}
+    if kind == "object":
+        return {
+            "type": "object",
+            "properties": {str(k): value_schema(v, depth + 1) for k, v in value.items()},
+        }
+    items: dict[str, Any] = {}
+    for item in value[:5]:  # rows of a table share their keys; a few show the optional ones too
+        shown = value_schema(item, depth + 1)
+        if not items:
+            items = shown
+        elif items.get("type") == shown.get("type") == "object":
+            items = {"type": "object", "properties": {**shown["properties"], **items["properties"]}}
+    return {"type": "array", "items": items} if items else {"type": "array"}
