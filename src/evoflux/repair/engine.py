@@ -15,6 +15,7 @@ from evoflux.repair import (
     arguments,
     binding,
     conversions,
+    discovery,
     filters,
     lookups,
     producers,
@@ -69,14 +70,15 @@ OUTCOME_RULES: dict[NodeStatus, tuple[Rule[NodeOutcome], ...]] = {
 }
 
 # Rules every node gets each round: reference paths, fields no step gives, whole outputs where one field is needed,
-# repeated calls, searches that found nothing, ids and quantities nothing supports, options the request names, and
-# quantities in a unit the request does not ask for.
+# repeated calls, searches that found nothing, names a server said it does not know, ids and quantities nothing
+# supports, options the request names, and quantities in a unit the request does not ask for.
 NODE_RULES: tuple[Rule[str], ...] = (
     references.fix_reference_paths,
     producers.read_missing_field,
     references.narrow_whole_output,
     structure.drop_duplicate_call,
     filters.widen_empty_search,
+    discovery.discover_unknown_name,
     lookups.look_up_made_up_id,
     quantities.look_up_made_up_quantity,
     arguments.choose_named_option,
