@@ -18,9 +18,9 @@ from evoflux.catalog.tools import ToolSpec
 from evoflux.lexicon import base_name, name_words
 from evoflux.request.options import argument_schema
 from evoflux.request.text import task_literals
+from evoflux.workflow.glue import is_pseudo
 from evoflux.workflow.graph import ToolNode
 from evoflux.workflow.schema_read import schema_types
-from evoflux.workflow.validators import VALIDATOR_SERVER
 
 # Unit words by dimension: a request that speaks of hours states a duration in minutes ("a free hour").
 _DIMENSIONS = tuple(
@@ -102,7 +102,7 @@ def made_up_quantities(
     names = quantity_arguments(node, spec)
     if not names:
         return []
-    tools = [t for t in tools if t.key != spec.key and t.server != VALIDATOR_SERVER]
+    tools = [t for t in tools if t.key != spec.key and not is_pseudo(t)]
     returned = [number for output in others for number in _numbers(output)]
     literals = [lit for lit in task_literals(task) if lit.kind == "number"]
     words = {w.lower() for w in re.findall(r"[A-Za-z]+(?:['’][A-Za-z]+)?", task)}  # "Dubois's" is no "s"
