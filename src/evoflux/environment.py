@@ -14,10 +14,12 @@ from evoflux.catalog.pool import ServerHealth, ServerPool
 from evoflux.catalog.tools import ToolCatalog, ToolSpec
 from evoflux.execute.cache import CacheMode, CallCache
 from evoflux.execute.executor import Executor
+from evoflux.execute.glue_steps import Extractor
 from evoflux.execute.outcome import Execution, NodeOutcome
 from evoflux.workflow.check import Issue, IssueCode, check_workflow
+from evoflux.workflow.glue import with_pseudo_tools
 from evoflux.workflow.graph import Workflow
-from evoflux.workflow.validators import VALIDATOR_SERVER, with_validators
+from evoflux.workflow.validators import VALIDATOR_SERVER
 
 _NEEDS_WHOLE_CATALOG = (IssueCode.UNKNOWN_TOOL, IssueCode.UNKNOWN_SERVER, IssueCode.MISSING_SERVER)
 
@@ -70,7 +72,7 @@ class ToolEnvironment:
 
     def _tools_changed(self, server: str, tools: tuple[ToolSpec, ...]) -> None:
         self._catalog = self._catalog.with_server(server, tools)
-        self.executor.catalog = with_validators(self._catalog)
+        self.executor.catalog = with_pseudo_tools(self._catalog)
 
     async def catalog(self, servers: Iterable[str] | None = None) -> ToolCatalog:
         """The catalog of the named servers (default: all), starting those not yet started."""
@@ -81,7 +83,7 @@ class ToolEnvironment:
                 self._catalog.server_version(server) != fresh.server_version(server)
             ):
                 self._catalog = self._catalog.with_server(server, fresh.tools_of(server))
-        self.executor.catalog = with_validators(self._catalog)
+        self.executor.catalog = with_pseudo_tools(self._catalog)
         return ToolCatalog({s: self._catalog.tools_of(s) for s in wanted if s in self._catalog.servers})
 
     def health(self) -> dict[str, ServerHealth]:
@@ -95,14 +97,19 @@ class ToolEnvironment:
         return await self.catalog(s for s in self.config.names if s in named)
 
     async def check(self, workflow: Workflow) -> list[Issue]:
-        issues = check_workflow(workflow, with_validators(await self.catalog_for(workflow)))
+        issues = check_workflow(workflow, with_pseudo_tools(await self.catalog_for(workflow)))
         if any(i.code in _NEEDS_WHOLE_CATALOG for i in issues):
             # A misplaced tool may live on a server the workflow does not name.
-            issues = check_workflow(workflow, with_validators(await self.catalog()))
+            issues = check_workflow(workflow, with_pseudo_tools(await self.catalog()))
         return issues
 
     async def execute(
-        self, workflow: Workflow, on_event: Callable[[str, NodeOutcome | None], None] | None = None
+        self,
+        workflow: Workflow,
+        on_event: Callable[[str, NodeOutcome | None], None] | None = None,
+        *,
+        extractor: Extractor | None = None,
     ) -> Execution:
+        """Run `workflow` on the servers it names; `extractor` serves its extract steps."""
         await self.catalog_for(workflow)
-        return await self.executor.run(workflow, on_event)
+        return await self.executor.run(workflow, on_event, extractor=extractor)

@@ -6,20 +6,25 @@ model call may take, what a failed call does and what `solve_with` gets back are
 
 from __future__ import annotations
 
+import json
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, TypeVar
+
+import anyio
 
 from evoflux.catalog.tools import ToolCatalog, ToolSpec
 from evoflux.environment import ToolEnvironment
 from evoflux.execute.outcome import Execution
 from evoflux.llm import ChatModel, LLMError
+from evoflux.plan.extract import extract
 from evoflux.plan.synthesize import synthesize
 from evoflux.scoring.budget import Budget, BudgetMeter
 from evoflux.workflow.check import check_workflow
+from evoflux.workflow.glue import GlueResult, with_pseudo_tools
 from evoflux.workflow.graph import Workflow
 from evoflux.workflow.issues import Issue
 
@@ -30,6 +35,10 @@ DEADLINE_MARGIN_S = 2.0
 retrieval included), and every model call is cancelled when the budget ends; what runs after that is the work
 between calls (checks, repair rules, scoring) and a cancelled call's last 0.1 s. A workflow run started inside
 the budget is held by the tool-call budget and each tool call's own timeout, not by this margin."""
+
+
+EXTRACT_TOKENS = 800
+"""Rough tokens of one extraction call: its instructions, the capped source text and the value."""
 
 
 class StopReason(StrEnum):
@@ -85,11 +94,13 @@ class StrategyLoop(ABC):
     def __init__(self, context: RunContext):
         self.task = context.task
         self.tools = list(context.tools)
-        self.catalog = context.catalog
+        self.catalog = with_pseudo_tools(context.catalog)  # glue and validator steps check like tool steps
         self.env = context.env
         self.client = context.client
         self.meter = BudgetMeter(context.budget, context.client.ledger, started=context.started)
         self.model_errors: list[str] = []  # failed model calls, in order; the ledger counts them too
+        self._extracted: dict[str, GlueResult] = {}  # extractions the model answered, by request
+        self._extracting = anyio.Lock()  # one extraction at a time, so the budget check holds
 
     async def ask(self, call: Callable[[float], Awaitable[T]]) -> T | None:
         """`call(deadline_s)` with the seconds left; a setup error raises, any other is spent and gives None."""
@@ -101,12 +112,33 @@ class StrategyLoop(ABC):
             self.model_errors.append(str(exc).splitlines()[0])
             return None
 
+    async def extract(self, what: str, source: str, schema: Mapping[str, Any]) -> GlueResult:
+        """The `Extractor` of this loop's runs: one model call through `ask`, when the budget has room for it;
+        a request the model already answered is not asked again."""
+        key = json.dumps([what, source, schema], sort_keys=True, default=str)
+        async with self._extracting:
+            if key in self._extracted:
+                return self._extracted[key]
+            if not self.meter.can_call_model(EXTRACT_TOKENS):
+                return GlueResult(error="no model call left in the budget to extract with")
+            result = await self.ask(
+                lambda deadline_s: extract(self.client, what, source, schema, deadline_s=deadline_s)
+            )
+            if result is None:
+                return GlueResult(error=f"the extraction call failed: {self.model_errors[-1]}")
+            self._extracted[key] = result
+            return result
+
+    async def run_workflow(self, workflow: Workflow) -> Execution:
+        """Run `workflow` in the environment, its extract steps served by `extract`."""
+        return await self.env.execute(workflow, extractor=self.extract)
+
     async def tried(self, workflow: Workflow, catalog: ToolCatalog) -> tuple[list[Issue], Execution | None]:
         """`workflow`'s issues against `catalog`, and its run when the tool-call budget has room (spent from it)."""
         issues = check_workflow(workflow, catalog)
         execution = None
         if self.meter.can_execute(len(workflow.tool_nodes)):
-            execution = await self.env.execute(workflow)
+            execution = await self.run_workflow(workflow)
             self.meter.tool_calls += execution.tool_calls
         return issues, execution
 

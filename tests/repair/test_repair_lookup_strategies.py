@@ -14,7 +14,7 @@ from evoflux.repair.lookup_strategies import (
     look_up,
     reread_misread_step,
 )
-from evoflux.workflow.validators import with_validators
+from evoflux.workflow.glue import with_pseudo_tools
 
 
 def _misread_city_id(bundled) -> LookupState:
@@ -32,7 +32,7 @@ def _misread_city_id(bundled) -> LookupState:
     )
     city = {"city_id": "CTY-0029", "name": "Seoul", "lat": 37.57, "lon": 126.98}
     run = rejected(wf, "n2", {"station_id": "CTY-0029"}, n1=(NodeStatus.OK, city))
-    catalog = with_validators(bundled)
+    catalog = with_pseudo_tools(bundled)
     node = wf.node("n2")
     return LookupState(
         workflow=wf,

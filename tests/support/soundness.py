@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from evoflux.catalog.tools import ToolCatalog
 from evoflux.workflow import IssueCode, check_workflow
+from evoflux.workflow.glue import with_pseudo_tools
 from evoflux.workflow.graph import Workflow
 from evoflux.workflow.paths import graph_problems
-from evoflux.workflow.validators import with_validators
 
 GRAPH_CODES = {
     IssueCode.REF_MISSING_NODE,
@@ -19,6 +19,6 @@ GRAPH_CODES = {
 
 
 def assert_sound(workflow: Workflow, catalog: ToolCatalog) -> None:
-    issues = [i for i in check_workflow(workflow, with_validators(catalog)) if i.code in GRAPH_CODES]
+    issues = [i for i in check_workflow(workflow, with_pseudo_tools(catalog)) if i.code in GRAPH_CODES]
     assert issues == [], issues
     assert graph_problems(workflow) == {}

@@ -12,8 +12,9 @@ from evoflux.catalog.tools import ToolCatalog, ToolSpec
 from evoflux.execute.executor import Executor
 from evoflux.execute.outcome import NodeStatus
 from evoflux.workflow.check import IssueCode, check_workflow
+from evoflux.workflow.glue import with_pseudo_tools
 from evoflux.workflow.parse import MAX_NODES, WorkflowParseError, parse_workflow
-from evoflux.workflow.validators import VALIDATOR_SERVER, with_validators
+from evoflux.workflow.validators import VALIDATOR_SERVER
 
 SPEC = ToolSpec("s", "t", "echo", {"type": "object", "properties": {"x": {}}})
 CATALOG = ToolCatalog({"s": [SPEC]})
@@ -97,7 +98,7 @@ def test_a_long_chain_and_a_long_cycle_are_checked_with_the_same_issues_as_a_sho
     ],
 )
 def test_suggestions_never_offer_the_validator_pseudo_server(tool: str, unwanted: str) -> None:
-    catalog = with_validators(
+    catalog = with_pseudo_tools(
         ToolCatalog({"weather": [ToolSpec("weather", "get_forecast", "f", {"type": "object"})]})
     )
     workflow = parse_workflow({"nodes": [{"id": "n1", "tool": tool}, {"id": "answer", "answer": "{n1}"}]})
@@ -109,7 +110,7 @@ def test_suggestions_never_offer_the_validator_pseudo_server(tool: str, unwanted
 
 
 def test_a_step_that_names_the_validator_server_is_still_offered_its_tools() -> None:
-    catalog = with_validators(ToolCatalog({}))
+    catalog = with_pseudo_tools(ToolCatalog({}))
     workflow = parse_workflow({"nodes": [{"id": "n1", "tool": f"{VALIDATOR_SERVER}:assert_presnt"}]})
     unknown = next(i for i in check_workflow(workflow, catalog) if i.code is IssueCode.UNKNOWN_TOOL)
     assert unknown.suggestions[0] == f"{VALIDATOR_SERVER}:assert_present"

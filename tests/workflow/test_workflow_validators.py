@@ -7,6 +7,7 @@ from weather_world import oslo
 
 from evoflux.catalog.tools import ToolCatalog
 from evoflux.workflow import Ref, check_workflow, parse_workflow
+from evoflux.workflow.glue import with_pseudo_tools
 from evoflux.workflow.paths import EditError
 from evoflux.workflow.validators import (
     VALIDATOR_SERVER,
@@ -14,7 +15,6 @@ from evoflux.workflow.validators import (
     ValidatorCheck,
     evaluate_validator,
     insert_validator,
-    with_validators,
 )
 
 
@@ -27,7 +27,7 @@ def test_insert_validator_checks_and_gates_the_readers(weather):
     assert validator.args == {"value": Ref("n2", ("temperature",)), "minimum": -90, "maximum": 60}
     assert new.node("n3").after == ("v1",)
     assert edit.after["gates"] == ["n3"]
-    assert check_workflow(new, with_validators(weather)) == []
+    assert check_workflow(new, with_pseudo_tools(weather)) == []
 
 
 def test_insert_validator_refusals(weather):
@@ -95,4 +95,4 @@ def test_validator_specs_are_complete():
     for spec in VALIDATOR_TOOLS.values():
         assert spec.server == VALIDATOR_SERVER and spec.required[0] == "value"
         assert spec.input_schema["additionalProperties"] is False and spec.output_schema
-    assert with_validators(with_validators(ToolCatalog({}))).servers == (VALIDATOR_SERVER,)
+    assert with_pseudo_tools(with_pseudo_tools(ToolCatalog({}))).servers == (VALIDATOR_SERVER,)

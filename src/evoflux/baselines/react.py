@@ -123,7 +123,7 @@ class React(StrategyLoop):
         node = ToolNode(
             f"n{len(nodes) + 1}", server, tool, dict(action["args"]), after=(nodes[-1].id,) if nodes else ()
         )
-        run = await self.env.execute(Workflow((node,), self.task))
+        run = await self.run_workflow(Workflow((node,), self.task))
         meter.tool_calls += run.tool_calls
         self.wall += run.wall_seconds
         nodes.append(node)

@@ -29,7 +29,7 @@ class ZeroShot(StrategyLoop):
             self.result = StrategyResult(None, None, [], f"Could not complete: {why}", 0, why)
             return StopReason.MODEL_ERROR if plan is None else StopReason.FINISHED
         issues = check_workflow(plan.workflow, self.catalog)
-        execution = await self.env.execute(plan.workflow)
+        execution = await self.run_workflow(plan.workflow)
         answer = await self.answer(execution)
         self.result = StrategyResult(plan.workflow, execution, issues, answer, execution.tool_calls)
         return StopReason.FINISHED

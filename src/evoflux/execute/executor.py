@@ -17,9 +17,11 @@ from evoflux.catalog.pool import CallStatus, ToolCallResult
 from evoflux.catalog.tools import ToolCatalog
 from evoflux.execute.cache import CacheMode, CallCache, NotRecorded, call_key
 from evoflux.execute.failure_text import failure_message, is_empty, off_shape_message, reports_failure
+from evoflux.execute.glue_steps import Extractor, run_glue
 from evoflux.execute.outcome import Execution, NodeOutcome, NodeStatus
 from evoflux.execute.results import cap_value, output_value
 from evoflux.workflow.check import check_arguments
+from evoflux.workflow.glue import is_glue
 from evoflux.workflow.graph import AnswerNode, Node, ToolNode, Workflow
 from evoflux.workflow.refs import UnresolvedReference, resolve_value
 from evoflux.workflow.schema_read import value_schema
@@ -78,9 +80,14 @@ class Executor:
         )
 
     async def run(
-        self, workflow: Workflow, on_event: Callable[[str, NodeOutcome | None], None] | None = None
+        self,
+        workflow: Workflow,
+        on_event: Callable[[str, NodeOutcome | None], None] | None = None,
+        *,
+        extractor: Extractor | None = None,
     ) -> Execution:
-        """Run every node; `on_event(node, None)` fires when a node starts, with its outcome when it ends."""
+        """Run every node; `on_event(node, None)` fires when a node starts, with its outcome when it ends.
+        `extractor` serves the run's extract steps (without one they fail)."""
         start = time.perf_counter()
         done = {node.id: anyio.Event() for node in workflow.nodes}
         outcomes: dict[str, NodeOutcome] = {}
@@ -107,7 +114,7 @@ class Executor:
                     return
                 if on_event is not None:
                     on_event(node.id, None)
-                outcome = outcomes[node.id] = await self._run_node(node, outputs, counters, _now)
+                outcome = outcomes[node.id] = await self._run_node(node, outputs, counters, _now, extractor)
                 if outcome.ok:
                     outputs[node.id] = outcome.output
             finally:
@@ -143,6 +150,7 @@ class Executor:
         outputs: Mapping[str, Any],
         counters: dict[str, int],
         now: Callable[[], float],
+        extractor: Extractor | None = None,
     ) -> NodeOutcome:
         started = now()
         try:
@@ -152,6 +160,17 @@ class Executor:
         if isinstance(node, AnswerNode):
             return NodeOutcome(
                 node.id, NodeStatus.OK, output=resolved, started=started, seconds=now() - started
+            )
+        if is_glue(node):
+            glued = await run_glue(node.tool, resolved, extractor)
+            return NodeOutcome(
+                node.id,
+                NodeStatus.OK if glued.ok else NodeStatus.TOOL_ERROR,
+                output=glued.value,
+                error=glued.error,
+                args=resolved,
+                started=started,
+                seconds=now() - started,
             )
         if node.server == VALIDATOR_SERVER:
             passed, message = evaluate_validator(node.tool, resolved)

@@ -21,6 +21,7 @@ class Purpose(StrEnum):
     SYNTHESIZE = "synthesize"
     JUDGE = "judge"
     REACT = "react"
+    EXTRACT = "extract"
 
     @classmethod
     def coerce(cls, value: str) -> Purpose:

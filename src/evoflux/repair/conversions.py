@@ -25,9 +25,9 @@ from evoflux.request.options import (
     option_mentioned,
 )
 from evoflux.workflow.edits import add_step, remove_step, rewire
+from evoflux.workflow.glue import is_pseudo
 from evoflux.workflow.graph import PathStep, Ref, ToolNode, Workflow, format_path, iter_refs
 from evoflux.workflow.schema_read import schema_fields, schema_types
-from evoflux.workflow.validators import VALIDATOR_SERVER
 
 Path = tuple[PathStep, ...]
 
@@ -45,7 +45,7 @@ class Converter:
 def as_converter(spec: ToolSpec) -> Converter | None:
     """The tool as a converter: one `to`-named and one `from`-named enum argument and one other required
     numeric argument (the amount); None when it is not shaped so."""
-    if spec.server == VALIDATOR_SERVER:
+    if is_pseudo(spec):
         return None
     enums = [
         name

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from evoflux.catalog.tools import ToolCatalog
 from evoflux.execute.outcome import Execution, NodeOutcome, NodeStatus
 from evoflux.repair import (
+    aggregates,
     arguments,
     binding,
     conversions,
@@ -27,11 +28,11 @@ from evoflux.repair import (
 from evoflux.repair.context import Fix, RepairContext, Rule
 from evoflux.workflow.check import check_workflow
 from evoflux.workflow.edits import Edit
+from evoflux.workflow.glue import with_pseudo_tools
 from evoflux.workflow.graph import Workflow
 from evoflux.workflow.issues import Issue, IssueCode
 from evoflux.workflow.parse import dump_workflow
 from evoflux.workflow.paths import EditError
-from evoflux.workflow.validators import with_validators
 
 T = TypeVar("T")
 
@@ -69,12 +70,14 @@ OUTCOME_RULES: dict[NodeStatus, tuple[Rule[NodeOutcome], ...]] = {
     NodeStatus.SCHEMA_REJECTED: (lookups.look_up_misread_id, references.rebind_misfit_reference),
 }
 
-# Rules every node gets each round: reference paths, fields no step gives, whole outputs where one field is needed,
-# repeated calls, searches that found nothing, names a server said it does not know, ids and quantities nothing
-# supports, options the request names, and quantities in a unit the request does not ask for.
+# Rules every node gets each round: reference paths, fields no step gives, a list the answer reads where the request
+# asks how many, whole outputs where one field is needed, repeated calls, searches that found nothing, names a server
+# said it does not know, ids and quantities nothing supports, options the request names, and quantities in a unit
+# the request does not ask for.
 NODE_RULES: tuple[Rule[str], ...] = (
     references.fix_reference_paths,
     producers.read_missing_field,
+    aggregates.count_listed_answer,
     references.narrow_whole_output,
     structure.drop_duplicate_call,
     filters.widen_empty_search,
@@ -125,7 +128,7 @@ def repair_workflow(
     Stops after `max_rounds`, when a round changes nothing, or when a workflow repeats. `issues` (if given)
     stand in for the first check; `task` defaults to the workflow's own task text.
     """
-    catalog = with_validators(catalog)
+    catalog = with_pseudo_tools(catalog)
     context = RepairContext(task or workflow.task, execution)
     loop = _Loop(catalog, context)
     current = workflow

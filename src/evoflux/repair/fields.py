@@ -13,11 +13,11 @@ from typing import Any
 from evoflux.catalog.tools import ToolCatalog
 from evoflux.lexicon import base_name
 from evoflux.repair.context import RepairContext
+from evoflux.workflow.glue import is_pseudo
 from evoflux.workflow.graph import PathStep, ToolNode, Workflow
 from evoflux.workflow.paths import upstream_of
 from evoflux.workflow.schema_read import json_type, resolve_local, schema_fields, schema_types
 from evoflux.workflow.similar import similarity
-from evoflux.workflow.validators import VALIDATOR_SERVER
 
 Path = tuple[PathStep, ...]
 # A field fits an argument when its name scores at least this (1.0 same base name, 0.85 one name's words
@@ -124,12 +124,12 @@ def value_paths(value: Any) -> list[tuple[Path, Any]]:
 
 
 def readable_nodes(workflow: Workflow, reader: str) -> list[str]:
-    """Tool steps `reader` may read without a cycle (validators excepted), those it already waits for first."""
+    """Tool steps `reader` may read without a cycle (evoflux's own steps excepted), those it waits for first."""
     upstream = upstream_of(workflow, reader)
     allowed = [
         n.id
         for n in workflow.tool_nodes
-        if n.id != reader and n.server != VALIDATOR_SERVER and reader not in upstream_of(workflow, n.id)
+        if n.id != reader and not is_pseudo(n) and reader not in upstream_of(workflow, n.id)
     ]
     return sorted(allowed, key=lambda i: i not in upstream)
 

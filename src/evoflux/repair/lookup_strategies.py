@@ -25,12 +25,12 @@ from evoflux.repair.fields import OutputField, clear_winner, rank_fields
 from evoflux.repair.lookup_inputs import InputSources, filled_inputs
 from evoflux.request.options import argument_schema
 from evoflux.workflow.edits import add_step, set_arg
+from evoflux.workflow.glue import is_pseudo
 from evoflux.workflow.graph import PathStep, Ref, ToolNode, Workflow, format_path, iter_refs
 from evoflux.workflow.paths import get_arg
 from evoflux.workflow.refs import UnresolvedReference, resolve_ref
 from evoflux.workflow.schema_check import value_fits
 from evoflux.workflow.schema_read import schema_at, schema_fields
-from evoflux.workflow.validators import VALIDATOR_SERVER
 
 Path = tuple[PathStep, ...]
 
@@ -74,11 +74,7 @@ class LookupState(InputSources):
         """Tools that yield the argument: same server first, then fewest required arguments."""
         spec = self.spec
         return sorted(
-            (
-                t
-                for t in self.catalog
-                if t.server != VALIDATOR_SERVER and t.key != spec.key and produces(t, self.name)
-            ),
+            (t for t in self.catalog if not is_pseudo(t) and t.key != spec.key and produces(t, self.name)),
             key=lambda t: (t.server != spec.server, len(t.required), t.key),
         )
 
@@ -196,9 +192,7 @@ def _chained(state: LookupState, producer: ToolSpec, path: Path) -> Fix | None:
         (
             t
             for t in state.catalog
-            if t.server != VALIDATOR_SERVER
-            and t.key not in (producer.key, state.node.tool_key)
-            and produces(t, inner)
+            if not is_pseudo(t) and t.key not in (producer.key, state.node.tool_key) and produces(t, inner)
         ),
         key=lambda t: (t.server != producer.server, len(t.required), t.key),
     )
@@ -235,7 +229,7 @@ def _bridged(state: LookupState, producer: ToolSpec, path: Path) -> Fix | None:
     except UnresolvedReference:
         return None
     for bridge in state.catalog:
-        if bridge.server == VALIDATOR_SERVER or bridge.key in (producer.key, node.tool_key):
+        if is_pseudo(bridge) or bridge.key in (producer.key, node.tool_key):
             continue
         takes = _takes_id(bridge, ref, value)
         outputs = {

@@ -18,11 +18,11 @@ from evoflux.repair.lookup_inputs import InputSources, filled_inputs
 from evoflux.repair.lookup_strategies import output_path
 from evoflux.repair.references import path_exists
 from evoflux.workflow.edits import add_step, rewire
+from evoflux.workflow.glue import is_pseudo
 from evoflux.workflow.graph import AnswerNode, PathStep, Ref, ToolNode, Workflow
 from evoflux.workflow.paths import get_arg
 from evoflux.workflow.schema_check import value_fits
 from evoflux.workflow.schema_read import schema_fields
-from evoflux.workflow.validators import VALIDATOR_SERVER
 
 Path = tuple[PathStep, ...]
 
@@ -72,11 +72,7 @@ def _from_new_step(
     if any(path and base_name(str(path[-1])) == wanted for path, _ in declared):
         return None
     producers = sorted(
-        (
-            t
-            for t in catalog
-            if t.server != VALIDATOR_SERVER and t.key != target.tool_key and produces(t, wanted)
-        ),
+        (t for t in catalog if not is_pseudo(t) and t.key != target.tool_key and produces(t, wanted)),
         key=lambda t: (t.server != target.server, len(t.required), t.key),
     )
     consumer = catalog.get(node.server, node.tool) if isinstance(node, ToolNode) else None

@@ -13,10 +13,10 @@ from evoflux.lexicon import squash, stem
 from evoflux.lexicon.vocabulary import FUNCTION_WORDS, INVOKE_VERBS, TOOL_FILLER
 from evoflux.repair.context import Fix, RepairContext
 from evoflux.workflow.edits import swap_tool
+from evoflux.workflow.glue import is_pseudo
 from evoflux.workflow.graph import ToolNode, Workflow
 from evoflux.workflow.issues import Issue
 from evoflux.workflow.similar import close_name, similarity, words
-from evoflux.workflow.validators import VALIDATOR_SERVER
 
 # A fuzzy match is taken only when it scores at least ACCEPT and leads the runner-up by MARGIN. The score
 # (0..1, plus bonuses) weighs the character similarity of the names (case and separators ignored) 0.55,
@@ -40,11 +40,7 @@ def resolve_tool(
 ) -> Fix | None:
     """unknown_tool / unknown_server / missing_server: swap in the tool the written name clearly denotes."""
     node = workflow.node(issue.node or "")
-    if (
-        not isinstance(node, ToolNode)
-        or node.server == VALIDATOR_SERVER
-        or catalog.get(node.server, node.tool)
-    ):
+    if not isinstance(node, ToolNode) or is_pseudo(node) or catalog.get(node.server, node.tool):
         return None
     if workflow.ids.count(node.id) > 1:
         return None
@@ -93,7 +89,7 @@ def _aliases(node: ToolNode, catalog: ToolCatalog) -> list[ToolSpec]:
         written.add(squash(pieces[-1]))
     found = []
     for tool in catalog:
-        if tool.server == VALIDATOR_SERVER:
+        if is_pseudo(tool):
             continue
         if squash(tool.server + tool.name) in written or squash(tool.name) in written:
             found.append(tool)
@@ -113,7 +109,7 @@ def _prefer(tools: list[ToolSpec], server: str, used: set[str]) -> ToolSpec | No
 
 
 def _score(node: ToolNode, tool: ToolSpec, used: set[str]) -> float:
-    if tool.server == VALIDATOR_SERVER:
+    if is_pseudo(tool):
         return 0.0
     name = _ratio(node.tool, tool.name)
     if not node.server:  # the server may be fused into the name: `weatherForecast`

@@ -20,9 +20,9 @@ from evoflux.lexicon.units import dimension, dimensions_in
 from evoflux.lexicon.vocabulary import AMOUNT_WORDS, NUMBER_WORDS
 from evoflux.request.options import argument_schema
 from evoflux.request.text import task_literals
+from evoflux.workflow.glue import is_pseudo
 from evoflux.workflow.graph import ToolNode
 from evoflux.workflow.schema_read import schema_types
-from evoflux.workflow.validators import VALIDATOR_SERVER
 
 
 def made_up_ids(node: ToolNode, spec: ToolSpec, task: str, others: Iterable[Any]) -> list[str]:
@@ -69,7 +69,7 @@ def made_up_quantities(
     names = quantity_arguments(node, spec)
     if not names:
         return []
-    tools = [t for t in tools if t.key != spec.key and t.server != VALIDATOR_SERVER]
+    tools = [t for t in tools if t.key != spec.key and not is_pseudo(t)]
     returned = [number for output in others for number in _numbers(output)]
     literals = [lit for lit in task_literals(task) if lit.kind == "number"]
     words = {w.lower() for w in re.findall(r"[A-Za-z]+(?:['’][A-Za-z]+)?", task)}  # "Dubois's" is no "s"

@@ -22,7 +22,6 @@ from evoflux.search.population import distance, prune, signature, tournament
 from evoflux.strategy import RunContext, StopReason, StrategyLoop
 from evoflux.workflow.edits import Edit
 from evoflux.workflow.graph import Workflow
-from evoflux.workflow.validators import with_validators
 
 # Rough token cost of one planning or edit call, to keep the next call inside the token budget.
 _PLAN_TOKENS = 1_600
@@ -91,7 +90,7 @@ class Search(StrategyLoop):
         if key in self._seen:
             return None
         self._seen.add(key)
-        issues, execution = await self.tried(workflow, with_validators(self.catalog))
+        issues, execution = await self.tried(workflow, self.catalog)
         candidate = assessed(
             f"c{len(self.candidates) + 1}",
             workflow,

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime, time
 from typing import Any
 
+import jmespath
+from jmespath.exceptions import JMESPathError
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import SchemaError, ValidationError
 from jsonschema.protocols import Validator
@@ -60,6 +62,7 @@ _FORMAT_HINTS = {
     "ipv4": "use an address like 192.0.2.1",
     "ipv6": "use an address like 2001:db8::1",
     "uuid": "use a UUID like 123e4567-e89b-12d3-a456-426614174000",
+    "jmespath": "write a JMESPath expression, e.g. length(items[?price > `10`]) or sum(items[].qty)",
 }
 _TYPE_NAMES = {
     "string": "a string",
@@ -158,7 +161,7 @@ def _validator_of(schema_json: str) -> Validator:
 def _format_checker() -> FormatChecker:
     """jsonschema's checkers plus plain ones for formats that would otherwise need extra packages."""
     checker = FormatChecker()
-    extra = {"date-time": _is_date_time, "time": _is_time, "uri": _is_uri}
+    extra = {"date-time": _is_date_time, "time": _is_time, "uri": _is_uri, "jmespath": _is_jmespath}
     for name, check in extra.items():
         if name not in checker.checkers:
             checker.checks(name)(check)
@@ -177,6 +180,17 @@ def _is_time(value: object) -> bool:
 
 def _is_uri(value: object) -> bool:
     return not isinstance(value, str) or _URI.fullmatch(value) is not None
+
+
+def _is_jmespath(value: object) -> bool:
+    """Whether a string compiles as a JMESPath expression (the glue steps' `transform`)."""
+    if not isinstance(value, str):
+        return True
+    try:
+        jmespath.compile(value)
+    except JMESPathError:
+        return False
+    return True
 
 
 def _parses(parse: Callable[[str], object], text: str) -> bool:

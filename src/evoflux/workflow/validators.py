@@ -13,7 +13,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from evoflux.catalog.tools import ToolCatalog, ToolSpec
+from evoflux.catalog.tools import ToolSpec
 from evoflux.workflow.edits import Edit, EditOp, EditSource, brief
 from evoflux.workflow.graph import Node, Ref, ToolNode, Workflow, value_to_json
 from evoflux.workflow.paths import EditError, Path, fresh_id, guarded, readers_of, tool_node_of
@@ -21,7 +21,7 @@ from evoflux.workflow.schema_check import check_arguments
 from evoflux.workflow.schema_read import json_type
 
 VALIDATOR_SERVER = "evoflux"
-"""The pseudo-server of validator steps; the executor runs its tools in-process with `evaluate_validator`."""
+"""The pseudo-server of validator and glue steps (`glue`); the executor runs its tools in-process."""
 
 _JSON_TYPES = ["string", "number", "integer", "boolean", "array", "object", "null"]
 _VALUE = {"description": "The value to check, normally a reference to an upstream output"}
@@ -80,14 +80,7 @@ VALIDATOR_TOOLS: dict[str, ToolSpec] = {
         ),
     )
 }
-"""Validator tools by name, with real input schemas; add them to a catalog with `with_validators`."""
-
-
-def with_validators(catalog: ToolCatalog) -> ToolCatalog:
-    """`catalog` plus the validator tools (unchanged when it already has the validator server)."""
-    if VALIDATOR_SERVER in catalog.servers:
-        return catalog
-    return catalog.with_server(VALIDATOR_SERVER, VALIDATOR_TOOLS.values())
+"""Validator tools by name, with real input schemas; `glue.with_pseudo_tools` adds them to a catalog."""
 
 
 def evaluate_validator(tool: str, args: Mapping[str, Any]) -> tuple[bool, str]:

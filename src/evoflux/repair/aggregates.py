@@ -1,0 +1,64 @@
+"""Counting in a step, not in the model's head: a request that asks how many, answered by a template that reads a
+whole list, gets a `transform` step that counts the list, and the answer reads the count.
+
+Owns that one rule; the transform itself is `workflow.glue`'s. It acts on what the list is known to be: the
+executed value (tools without an output schema) or else the output schema at the referenced path.
+"""
+
+from __future__ import annotations
+
+import re
+
+from evoflux.catalog.tools import ToolCatalog
+from evoflux.repair.context import Fix, RepairContext
+from evoflux.workflow.edits import add_step, rewire
+from evoflux.workflow.glue import GLUE_TOOLS, TRANSFORM, is_pseudo
+from evoflux.workflow.graph import AnswerNode, Ref, ToolNode, Workflow, iter_refs
+from evoflux.workflow.refs import UnresolvedReference, resolve_ref
+from evoflux.workflow.schema_read import schema_at, schema_types
+
+# A request asking for a count, in the words people use for one ("how many", "the number of", "count").
+_ASKS_COUNT = re.compile(r"\bhow many\b|\bnumber of\b|\bcount\b", re.IGNORECASE)
+COUNT = "length(@)"
+
+
+def count_listed_answer(
+    workflow: Workflow, node_id: str, catalog: ToolCatalog, context: RepairContext
+) -> Fix | None:
+    """The answer of a request that asks how many reads one list: add `evoflux:transform` counting it and read
+    the count instead."""
+    node = workflow.node(node_id)
+    if not isinstance(node, AnswerNode) or not _ASKS_COUNT.search(context.task):
+        return None
+    refs = list(dict.fromkeys(ref for _, ref in iter_refs(node.text)))
+    listed = [ref for ref in refs if _is_list(workflow, ref, catalog, context)]
+    if len(listed) != 1:  # none, or several lists: which one is counted would be a guess
+        return None
+    ref = listed[0]
+    why = f"the request asks how many and the answer reads the list {ref}: count it in a step"
+    workflow, added = add_step(
+        workflow, GLUE_TOOLS[TRANSFORM], {"input": ref, "expression": COUNT}, reason=why
+    )
+    count = Ref(added.node, ())
+    workflow, moved = rewire(
+        workflow, node_id, None, count, old=ref, reason=f"the answer reads the count {count}"
+    )
+    return workflow, (added, moved)
+
+
+def _is_list(workflow: Workflow, ref: Ref, catalog: ToolCatalog, context: RepairContext) -> bool:
+    """Whether `ref` reads a list of a real tool's step: its executed value, else its output schema, says so."""
+    target = workflow.node(ref.node)
+    if not isinstance(target, ToolNode) or is_pseudo(target):
+        return False
+    outputs = context.outputs(workflow)
+    if ref.node in outputs:
+        try:
+            return isinstance(resolve_ref(ref, outputs), list)
+        except UnresolvedReference:
+            return False
+    spec = catalog.get(target.server, target.tool)
+    if spec is None or not spec.output_schema:
+        return False
+    found = schema_at(spec.output_schema, ref.path)
+    return found is not None and schema_types(found) == {"array"}
