@@ -21,8 +21,8 @@ from typing import Any
 
 from evoflux.catalog.tools import ToolCatalog, ToolSpec
 from evoflux.lexicon import name_words, singular, squash
+from evoflux.lexicon.vocabulary import FILTER_WORDS
 from evoflux.repair.context import Fix, RepairContext, names_unknown_value
-from evoflux.repair.fields import FILTER_WORDS
 from evoflux.repair.lookup_inputs import InputSources, filled_inputs
 from evoflux.request.options import argument_schema
 from evoflux.workflow.edits import add_step, set_arg
