@@ -35,7 +35,7 @@ _DIMENSIONS = tuple(
 )
 # Names of the number a converter or calculator works on: made up whenever nothing states or returned it.
 _AMOUNTS = frozenset({"value", "amount"})
-_NUMBER_WORDS = {
+NUMBER_WORDS = {
     word: value
     for value, words in enumerate(
         (
@@ -103,7 +103,7 @@ def made_up_quantities(
     if not names:
         return []
     tools = [t for t in tools if t.key != spec.key and t.server != VALIDATOR_SERVER]
-    returned = [number for output in others for number in _numbers(output)]
+    returned = [number for output in others for number in numbers_in(output)]
     literals = [lit for lit in task_literals(task) if lit.kind == "number"]
     words = {w.lower() for w in re.findall(r"[A-Za-z]+(?:['’][A-Za-z]+)?", task)}  # "Dubois's" is no "s"
     found = []
@@ -116,8 +116,8 @@ def made_up_quantities(
         if words & dimension:
             continue
         stated = [lit.value for lit in literals if not dimension or lit.unit in dimension]
-        stated += [number for word, number in _NUMBER_WORDS.items() if word in words and not dimension]
-        if any(_same(value, number) for number in [*stated, *returned]):
+        stated += [number for word, number in NUMBER_WORDS.items() if word in words and not dimension]
+        if any(same_number(value, number) for number in [*stated, *returned]):
             continue
         if base_name(name) in _AMOUNTS or any(produces(tool, name) for tool in tools):
             found.append(name)
@@ -140,19 +140,19 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def _numbers(value: Any) -> Iterable[int | float]:
+def numbers_in(value: Any) -> Iterable[int | float]:
     """Every number inside an executed output, all list items included."""
     if _is_number(value):
         yield value
     elif isinstance(value, dict):
         for item in value.values():
-            yield from _numbers(item)
+            yield from numbers_in(item)
     elif isinstance(value, list):
         for item in value:
-            yield from _numbers(item)
+            yield from numbers_in(item)
 
 
-def _same(given: Any, other: Any) -> bool:
+def same_number(given: Any, other: Any) -> bool:
     """Whether `given` is `other`, or `other` rounded to the decimals `given` shows (at least one)."""
     if math.isclose(given, other, rel_tol=1e-9):
         return True
