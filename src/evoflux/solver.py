@@ -20,12 +20,12 @@ from evoflux.catalog.retrieval import ToolRetriever
 from evoflux.environment import ToolEnvironment
 from evoflux.execute.outcome import Execution
 from evoflux.llm import ChatModel, ModelConfig, UsageLedger
-from evoflux.plan.synthesize import synthesize
+from evoflux.scoring.answer_check import unsupported_claims
 from evoflux.scoring.budget import Budget, BudgetMeter
 from evoflux.scoring.candidate import Candidate
 from evoflux.search.loop import Search, SearchSettings
 from evoflux.search.population import lineage
-from evoflux.strategy import RunContext, StrategyResult
+from evoflux.strategy import RunContext, StrategyResult, write_answer
 from evoflux.workflow.glue import GLUE_TOOLS
 from evoflux.workflow.graph import Workflow
 from evoflux.workflow.issues import Issue
@@ -83,7 +83,9 @@ class SolveResult:
     cost: Cost
     error: str | None = None
     search: dict[str, Any] | None = None
-    unverified: tuple[str, ...] = ()  # what the returned workflow left out of the request, when known
+    # What the returned workflow left out of the request, what its answer template fails of the answer check,
+    # and what the returned answer states that the evidence lacks, when known.
+    unverified: tuple[str, ...] = ()
 
     @property
     def executed(self) -> bool:
@@ -147,7 +149,9 @@ async def solve_with(
         cost=_cost(client.ledger, calls_before, run.tool_calls, time.perf_counter() - start),
         error=run.error,
         search=run.summary or None,
-        unverified=run.unverified,
+        unverified=tuple(
+            dict.fromkeys((*run.unverified, *unsupported_claims(run.answer, task, run.execution)))
+        ),
     )
 
 
@@ -181,7 +185,7 @@ async def _evolve(
         text = "Could not complete: the workflow could not be run within the budget."
     else:  # the answer's call gets what is left of the whole budget
         left = BudgetMeter(budget, context.client.ledger, started=context.started).seconds_left()
-        text = (await synthesize(context.client, context.task, best.execution, deadline_s=left)).text
+        text = await write_answer(context.client, context.task, best.execution, left)
     summary["lineage"] = [str(e) for e in lineage(outcome.candidates, best)]
     return StrategyResult(
         best.workflow,

@@ -22,6 +22,7 @@ from evoflux.execute.outcome import Execution
 from evoflux.llm import ChatModel, LLMError
 from evoflux.plan.extract import extract
 from evoflux.plan.synthesize import synthesize
+from evoflux.scoring.answer_check import unsupported_claims
 from evoflux.scoring.budget import Budget, BudgetMeter
 from evoflux.workflow.check import check_workflow
 from evoflux.workflow.glue import GlueResult, with_pseudo_tools
@@ -84,6 +85,19 @@ class StrategyResult:
     unverified: tuple[str, ...] = ()  # the chosen workflow's shortfalls against the request
 
 
+async def write_answer(client: ChatModel, task: str, execution: Execution, deadline_s: float | None) -> str:
+    """The synthesizer's answer from `execution`, or the filled template when the written answer states a number
+    or name the evidence lacks and the template does not (`unsupported_claims`)."""
+    answer = await synthesize(
+        client,
+        task,
+        execution,
+        deadline_s=deadline_s,
+        vet=lambda text: unsupported_claims(text, task, execution),
+    )
+    return answer.text
+
+
 class StrategyLoop(ABC):
     """One task's run of a strategy in `context`, metered against its budget from the moment it started.
 
@@ -144,9 +158,7 @@ class StrategyLoop(ABC):
 
     async def answer(self, execution: Execution) -> str:
         """The synthesizer's answer from `execution`, written in the time left (else the filled template)."""
-        return (
-            await synthesize(self.client, self.task, execution, deadline_s=self.meter.seconds_left())
-        ).text
+        return await write_answer(self.client, self.task, execution, self.meter.seconds_left())
 
     async def loop(self) -> str:
         """Run `step` until it returns a stop reason."""

@@ -131,7 +131,7 @@ def test_reserving_for_the_answer_takes_calls_tokens_and_seconds_and_never_goes_
 
 def candidate(cid: str, workflow, value_ok: float) -> Candidate:
     fitness = Fitness(
-        True, value_ok, value_ok == 1.0, value_ok == 1.0, 1.0, value_ok, -len(workflow.tool_nodes), -1
+        True, value_ok, value_ok == 1.0, value_ok == 1.0, 1.0, 1.0, value_ok, -len(workflow.tool_nodes), -1
     )
     return Candidate(cid, workflow, [], None, fitness, "plan", 0)
 

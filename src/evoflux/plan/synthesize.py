@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from evoflux.execute.outcome import Execution
@@ -66,10 +67,12 @@ async def synthesize(
     *,
     max_tokens: int = 300,
     deadline_s: float | None = None,
+    vet: Callable[[str], Sequence[str]] | None = None,
 ) -> Answer:
     """The answer to `task` from what `execution` produced; an empty run gets an honest answer without a call.
 
-    A call cut off at `deadline_s` falls back to the planner's answer template, filled from what ran.
+    A call cut off at `deadline_s` falls back to the planner's answer template, filled from what ran, and so
+    does a written answer that `vet` faults (it states what the evidence lacks) when the template passes it.
     """
     if not any(
         isinstance(n, ToolNode) and execution.outcomes[n.id].ok for n in execution.workflow.tool_nodes
@@ -101,10 +104,13 @@ async def synthesize(
         why = reply.failure.detail if reply.failure else "an answer without words"
     value = reply.value if reply is not None else None
     written = value.get("answer") if isinstance(value, dict) else None
+    template = execution.answer
     if isinstance(written, str) and _WORDLIKE.search(written):
         text = written.strip()
-    elif execution.answer:
-        text = execution.answer  # the planner's template, filled from what ran
+        if vet is not None and template and vet(text) and not vet(template):
+            text = template
+    elif template:
+        text = template  # the planner's template, filled from what ran
     else:
         text = f"Could not write an answer from the evidence ({why})."
     if failed:

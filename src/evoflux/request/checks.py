@@ -70,7 +70,7 @@ def made_up_quantities(
     if not names:
         return []
     tools = [t for t in tools if t.key != spec.key and not is_pseudo(t)]
-    returned = [number for output in others for number in _numbers(output)]
+    returned = [number for output in others for number in numbers_in(output)]
     literals = [lit for lit in task_literals(task) if lit.kind == "number"]
     words = {w.lower() for w in re.findall(r"[A-Za-z]+(?:['’][A-Za-z]+)?", task)}  # "Dubois's" is no "s"
     spoken = dimensions_in(task)
@@ -84,7 +84,7 @@ def made_up_quantities(
             continue
         stated = [lit.value for lit in literals if not measures or dimension(lit.unit) in measures]
         stated += [number for word, number in NUMBER_WORDS.items() if word in words and not measures]
-        if any(_same(value, number) for number in [*stated, *returned]):
+        if any(same_number(value, number) for number in [*stated, *returned]):
             continue
         if base_name(name) in AMOUNT_WORDS or any(produces(tool, name) for tool in tools):
             found.append(name)
@@ -107,19 +107,19 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def _numbers(value: Any) -> Iterable[int | float]:
+def numbers_in(value: Any) -> Iterable[int | float]:
     """Every number inside an executed output, all list items included."""
     if _is_number(value):
         yield value
     elif isinstance(value, dict):
         for item in value.values():
-            yield from _numbers(item)
+            yield from numbers_in(item)
     elif isinstance(value, list):
         for item in value:
-            yield from _numbers(item)
+            yield from numbers_in(item)
 
 
-def _same(given: Any, other: Any) -> bool:
+def same_number(given: Any, other: Any) -> bool:
     """Whether `given` is `other`, or `other` rounded to the decimals `given` shows (at least one)."""
     if math.isclose(given, other, rel_tol=1e-9):
         return True

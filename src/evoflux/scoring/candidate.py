@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from evoflux.catalog.tools import ToolSpec
 from evoflux.execute.outcome import Execution
+from evoflux.scoring.answer_check import check_answer
 from evoflux.scoring.fitness import Fitness, score, shortfalls
 from evoflux.workflow.check import Issue
 from evoflux.workflow.edits import Edit
@@ -30,7 +31,8 @@ class Candidate:
     iteration: int
     parent: str | None = None
     edits: tuple[Edit, ...] = field(default_factory=tuple)
-    shortfalls: tuple[str, ...] = ()  # what the run left out of the request (`fitness.shortfalls`)
+    # What the run left out of the request (`fitness.shortfalls`), then what its answer fails (`check_answer`).
+    shortfalls: tuple[str, ...] = ()
 
     def problems(self, limit: int = 6) -> list[str]:
         """Errors in words, for the model: static errors first, then failed steps, then shortfalls."""
@@ -57,17 +59,20 @@ def assessed(
     parent: str | None = None,
     edits: Sequence[Edit] = (),
 ) -> Candidate:
-    """A checked (and perhaps executed) workflow with its fitness and shortfalls against the request."""
+    """A checked (and perhaps executed) workflow with its fitness and shortfalls against the request: what the
+    steps left out of it, then, when the answer reads a step, what the answer fails of the answer check."""
     checked = shortfalls(task, workflow, execution, shown)
+    answer = check_answer(task, workflow, execution)
+    fitness = score(workflow, issues, execution, task, shown, checked=checked, answer=answer)
     return Candidate(
         id=candidate_id,
         workflow=workflow,
         issues=issues,
         execution=execution,
-        fitness=score(workflow, issues, execution, task, shown, checked=checked),
+        fitness=fitness,
         origin=origin,
         iteration=iteration,
         parent=parent,
         edits=tuple(edits),
-        shortfalls=tuple(checked[1]),
+        shortfalls=(*checked[1], *(answer.failures if fitness.grounded else ())),
     )

@@ -1,4 +1,5 @@
-"""Fitness in tiers that needs no judge: valid, executed share, whole run, answer grounded, then cost.
+"""Fitness in tiers that needs no judge: valid, executed share, whole run, answer grounded, answer answers
+(`answer_check`), request covered, evidence flow, then cost.
 
 Reads a checked and executed candidate; never runs anything and never sees reference answers.
 """
@@ -8,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from evoflux.catalog.retrieval import lookup_arguments
 from evoflux.catalog.tools import ToolSpec
@@ -24,7 +26,11 @@ from evoflux.request.options import (
 )
 from evoflux.request.text import salient_terms, task_literals
 from evoflux.workflow.check import Issue, has_errors
+from evoflux.workflow.glue import is_pseudo
 from evoflux.workflow.graph import AnswerNode, ToolNode, Workflow
+
+if TYPE_CHECKING:
+    from evoflux.scoring.answer_check import AnswerCheck
 
 
 @dataclass(frozen=True, order=True)
@@ -35,6 +41,7 @@ class Fitness:
     ok_share: float
     executed: bool
     grounded: bool
+    answered: float  # share of the answer check met (`AnswerCheck.share`): each ask answered, nothing made up
     covered: float
     flow: float
     fewer_calls: int
@@ -42,12 +49,14 @@ class Fitness:
 
     @property
     def value(self) -> float:
-        """A scalar in [0, 1] that grows with every tier, for measuring absolute improvement."""
+        """A scalar in [0, 1] that grows with every tier, for measuring absolute improvement (the answer
+        check's 0.1 taken from the executed share and grounding, which it refines)."""
         return round(
             0.1 * self.valid
-            + 0.35 * self.ok_share
+            + 0.3 * self.ok_share
             + 0.2 * self.executed
-            + 0.15 * self.grounded
+            + 0.1 * self.grounded
+            + 0.1 * self.answered
             + 0.1 * self.covered
             + 0.1 * self.flow,
             4,
@@ -55,9 +64,10 @@ class Fitness:
 
     @property
     def complete(self) -> bool:
-        """Good enough to stop: everything ran, the answer is built from what ran, the request's names and
-        options are used and no id is made up."""
-        return self.executed and self.grounded and self.covered >= 1.0
+        """Good enough to stop: everything ran, the answer is built from what ran and passes the answer check
+        (each ask answered by a value the request did not state, nothing stated that the evidence lacks), the
+        request's names and options are used and no id is made up."""
+        return self.executed and self.grounded and self.answered >= 1.0 and self.covered >= 1.0
 
 
 def looks_failed(outcome: NodeOutcome) -> bool:
@@ -87,7 +97,8 @@ def shortfalls(
         if outcome.ok and isinstance(workflow.node(node_id), ToolNode)
     }
     specs = {tool.key: tool for tool in tools}
-    given = (declared_args(n.args, specs.get(n.tool_key)) for n in workflow.tool_nodes)
+    # A glue step's words (an extraction's `extract` text) are no evidence that a server was asked.
+    given = (declared_args(n.args, specs.get(n.tool_key)) for n in workflow.tool_nodes if not is_pseudo(n))
     evidence = evidence_text(given, outputs.values())
     terms = sorted(salient_terms(task))
     missing = [
@@ -147,27 +158,33 @@ def score(
     shown: Sequence[ToolSpec] = (),
     *,
     checked: tuple[int, list[str]] | None = None,
+    answer: AnswerCheck | None = None,
 ) -> Fitness:
     """The candidate's fitness; `shown` are the tools offered for the task (their enums and id arguments),
-    `checked` the `shortfalls` already computed for it."""
+    `checked` the `shortfalls` and `answer` the `check_answer` already computed for it."""
+    from evoflux.scoring.answer_check import check_answer  # it reads `looks_failed` from here
+
     tools = workflow.tool_nodes
     calls = len(tools)
     depth = _critical_path(workflow)
     covered = coverage(task, workflow, execution, shown, checked=checked)
     if execution is None or not tools:
         return Fitness(
-            not has_errors(issues) and bool(tools), 0.0, False, False, covered, 0.0, -calls, -depth
+            not has_errors(issues) and bool(tools), 0.0, False, False, 0.0, covered, 0.0, -calls, -depth
         )
     good = {n.id for n in tools if not looks_failed(execution.outcomes[n.id])}
-    answer = workflow.answer
-    grounded = _grounded(answer, execution, good)
+    answer_node = workflow.answer
+    grounded = _grounded(answer_node, execution, good)
+    if answer is None:
+        answer = check_answer(task, workflow, execution)
     return Fitness(
         valid=not has_errors(issues),
         ok_share=round(len(good) / calls, 4),
         executed=execution.ok and len(good) == calls,
         grounded=grounded,
+        answered=answer.share if grounded else 0.0,
         covered=covered,
-        flow=_flow(workflow, good, answer),
+        flow=_flow(workflow, good, answer_node),
         fewer_calls=-calls,
         shorter_path=-depth,
     )

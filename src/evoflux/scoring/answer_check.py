@@ -1,0 +1,252 @@
+"""Whether an answer answers: what it states is found in the evidence, and each ask of the request
+(`request.asks`) gets a value from a step that the request did not already state and that is no error text.
+
+Reads an executed workflow's answer template (during the search) or any answer text (the synthesized one)
+against the steps' arguments and outputs; never runs anything and never sees reference answers. A value
+computed by a step (a transform's count) is a step output like any other.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from evoflux.execute.outcome import Execution, NodeOutcome, NodeStatus
+from evoflux.lexicon import DATE_WORDS, NOT_NAMES, NOT_PLACES, stem
+from evoflux.lexicon.vocabulary import NUMBER_WORDS
+from evoflux.request.asks import CHOICE, DATE, NUMBER, YES_NO, Ask, asks, words_of
+from evoflux.request.checks import same_number
+from evoflux.request.text import salient_terms
+from evoflux.scoring.fitness import looks_failed
+from evoflux.workflow.graph import Ref, Workflow, value_to_json
+from evoflux.workflow.refs import UnresolvedReference, resolve_ref, stringify
+
+_CITATION = re.compile(r"\[\w+\]")
+_NUMBER = re.compile(r"(?<![\w.])(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(?![\d])")
+# A capitalized word that does not open a sentence (a name the answer states), names outside ASCII included.
+_NAME = re.compile(r"(?<![.?!\n]\s)(?<=[\s(])([A-ZÀ-Þ][^\W_]*[^\W\d_][^\W_]*)")
+_NOT_CLAIMS = NOT_NAMES | NOT_PLACES
+# Asks in the order values are handed out: each kind accepts every value the kinds before it accept.
+_STRICTNESS = {NUMBER: 0, DATE: 1, YES_NO: 3, CHOICE: 3}
+_WANTED = {NUMBER: "a number", DATE: "a date or time"}
+
+
+@dataclass(frozen=True)
+class AnswerCheck:
+    """How an answer fared: asks answered of all asks, and what it failed, in words for the model."""
+
+    asks: int
+    answered: int
+    unanswered: tuple[str, ...] = ()  # an ask no value answers, and why
+    unsupported: tuple[str, ...] = ()  # a number or name the answer states that nothing supports
+
+    @property
+    def failures(self) -> tuple[str, ...]:
+        return self.unanswered + self.unsupported
+
+    @property
+    def passed(self) -> bool:
+        return self.answered == self.asks and not self.unsupported
+
+    @property
+    def share(self) -> float:
+        """Checks met of one per ask plus one for stating nothing the evidence lacks."""
+        return round((self.answered + (not self.unsupported)) / (self.asks + 1), 4)
+
+
+@dataclass(frozen=True)
+class _Value:
+    """One value the answer template reads from a step, as the check sees it."""
+
+    shown: str  # the template's `{n1.name}`
+    value: Any
+    tokens: frozenset[str]  # stems of its words and numbers
+    error: bool
+    empty: bool
+
+
+def check_answer(task: str, workflow: Workflow, execution: Execution | None) -> AnswerCheck:
+    """`workflow`'s answer template against `execution`: each ask answered by a value of its own, read from a
+    step that succeeded, that the request does not already state and that is no error text; and nothing the
+    rendered answer states missing from the evidence."""
+    wanted = asks(task)
+    answer = workflow.answer
+    if execution is None or answer is None:
+        return AnswerCheck(len(wanted), 0)
+    outputs = {
+        node.id: outcome.output
+        for node in workflow.tool_nodes
+        if (outcome := execution.outcomes.get(node.id)) is not None and outcome.ok
+    }
+    values = list(_values(answer.text.refs, outputs))
+    stated = frozenset(stem(w) for w in words_of(task))
+    names = frozenset(stem(w) for term in salient_terms(task) for w in words_of(term)) | frozenset(
+        stem(w) for w in words_of(task) if w[0].isdigit()
+    )
+    free = list(values)
+    unanswered = []
+    for ask in sorted(wanted, key=lambda a: _STRICTNESS.get(a.kind, 2)):
+        chosen = next((v for v in free if _answers(v, ask, stated, names)), None)
+        if chosen is None:
+            unanswered.append(_why_unanswered(ask, values, stated))
+        else:
+            free.remove(chosen)
+    rendered = execution.answer if isinstance(execution.answer, str) else ""
+    return AnswerCheck(
+        len(wanted),
+        len(wanted) - len(unanswered),
+        tuple(unanswered),
+        unsupported_claims(rendered, task, execution),
+    )
+
+
+def unsupported_claims(text: str, task: str, execution: Execution | None) -> tuple[str, ...]:
+    """The numbers and names `text` states that neither the request nor any successful step's arguments and
+    outputs hold (citations like `[n3]` aside); a number may be rounded, also to a whole one."""
+    if not text:
+        return ()
+    evidence = _evidence_text(task, execution)
+    spelled = [number for word, number in NUMBER_WORDS.items() if word in words_of(task)]
+    known = [*_numbers(evidence), *spelled, *_list_lengths(execution)]
+    known_numbers = [float(n) for n in known]
+    said = _CITATION.sub(" ", f". {text}")  # its first word opens a sentence
+    found = [
+        f"the answer states {number} but no step returned it and the request does not state it"
+        for number in dict.fromkeys(_NUMBER.findall(said))
+        if not any(_supports(float(number.replace(",", "")), other) for other in known_numbers)
+    ]
+    found += [
+        f"the answer names {name!r} but no step's arguments or results mention it and the request does not"
+        for name in dict.fromkeys(_NAME.findall(said))
+        if name.lower() not in _NOT_CLAIMS and name.lower() not in evidence
+    ]
+    return tuple(found)
+
+
+def _values(refs: tuple[Ref, ...], outputs: dict[str, Any]) -> Iterator[_Value]:
+    """Each distinct reference of the template into a step that succeeded, with the value it reads."""
+    for ref in dict.fromkeys(refs):
+        if ref.node not in outputs:
+            continue
+        try:
+            value = resolve_ref(ref, outputs)
+        except UnresolvedReference:
+            continue
+        leaves = [stringify(leaf) for leaf in _leaves(value) if leaf is not None and leaf != ""]
+        yield _Value(
+            "{" + str(ref)[1:] + "}",
+            value,
+            frozenset(stem(w) for leaf in leaves for w in words_of(leaf)),
+            any(_error_text(leaf) for leaf in leaves),
+            not leaves,
+        )
+
+
+def _answers(value: _Value, ask: Ask, stated: frozenset[str], names: frozenset[str]) -> bool:
+    """Whether `value` answers `ask`: no error text; for a yes/no question anything but the request's own
+    names (an empty list says "none"); for a choice any value (it may be one of the options named); for the
+    rest something the request does not state, of the kind asked for."""
+    if value.error:
+        return False
+    if ask.kind == YES_NO:
+        return value.empty or not value.tokens <= names
+    if value.empty:
+        return False
+    if ask.kind == CHOICE:
+        return True
+    if value.tokens <= stated:
+        return False
+    if ask.kind == NUMBER:
+        return any(t[0].isdigit() for t in value.tokens)
+    if ask.kind == DATE:
+        return any(t[0].isdigit() or t in DATE_WORDS for t in value.tokens)
+    return True
+
+
+def _why_unanswered(ask: Ask, values: list[_Value], stated: frozenset[str]) -> str:
+    """Why no value answers `ask`, in words for the model."""
+    lead = f"the answer does not answer {ask.text!r}"
+    if not values:
+        return f"{lead}: it reads no value a step returned"
+    error = next((v for v in values if v.error), None)
+    if error is not None:
+        return f"{lead}: {error.shown} is an error message ({stringify(error.value)[:80]!r}), not an answer"
+    echo = next((v for v in values if not v.empty and v.tokens <= stated), None)
+    if echo is not None and ask.kind not in (YES_NO, CHOICE):
+        repeated = sorted(echo.tokens & {stem(w) for w in ask.mentions}) or sorted(echo.tokens)
+        return (
+            f"{lead}: {echo.shown} is {stringify(echo.value)[:80]!r}, which only repeats the request's "
+            f"{' '.join(repeated)!r}; read the field of a step that gives what is asked"
+        )
+    if all(v.empty for v in values):
+        return f"{lead}: {values[0].shown} is empty"
+    if ask.kind in _WANTED:
+        return f"{lead}: no value it reads from a step is {_WANTED[ask.kind]}"
+    return f"{lead}: each part of the request needs its own value from a step, and the other parts took them"
+
+
+def _error_text(text: str) -> bool:
+    """A text that reports a failure, by the same test a step's result gets (`looks_failed`)."""
+    return looks_failed(NodeOutcome("value", NodeStatus.OK, output=text))
+
+
+def _leaves(value: Any) -> Iterator[Any]:
+    if isinstance(value, dict):
+        for item in value.values():
+            yield from _leaves(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _leaves(item)
+    else:
+        yield value
+
+
+def _evidence_text(task: str, execution: Execution | None) -> str:
+    """The request and every successful step's arguments and output, as one lower-case text."""
+    parts = [task]
+    if execution is not None:
+        for node in execution.workflow.tool_nodes:
+            outcome = execution.outcomes.get(node.id)
+            if outcome is not None and outcome.ok:
+                args = outcome.args if outcome.args is not None else value_to_json(node.args)
+                parts += [json.dumps(args, ensure_ascii=False, default=str), _dumped(outcome.output)]
+    return " ".join(parts).lower()
+
+
+def _dumped(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+
+
+def _numbers(text: str) -> Iterator[float]:
+    for number in _NUMBER.findall(text):
+        yield float(number.replace(",", ""))
+
+
+def _list_lengths(execution: Execution | None) -> Iterator[int]:
+    """How many items each list a successful step returned holds: an answer may count them."""
+    if execution is None:
+        return
+    for node in execution.workflow.tool_nodes:
+        outcome = execution.outcomes.get(node.id)
+        if outcome is not None and outcome.ok:
+            yield from _lengths(outcome.output)
+
+
+def _lengths(value: Any) -> Iterator[int]:
+    if isinstance(value, list):
+        yield len(value)
+        for item in value:
+            yield from _lengths(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _lengths(item)
+
+
+def _supports(number: float, other: float) -> bool:
+    """Whether a returned or stated number supports one the answer states, also rounded to a whole one."""
+    if same_number(number, other):
+        return True
+    return number.is_integer() and not other.is_integer() and abs(number - other) <= 0.5
