@@ -548,15 +548,17 @@ def report(
         typer.Option(help="markdown file to write (default: RUN/report.md, or RUN/compare.md for two runs)"),
     ] = None,
 ) -> None:
-    """Write a benchmark run's report.md and plots, or a comparison of two runs; print the main table."""
+    """Write a benchmark run's report.md and plots, or a comparison of two runs; print the main table (and a
+    single run's failure modes)."""
     from evoflux.bench.report import write_report
-    from evoflux.bench.results import main_table
+    from evoflux.bench.results import failure_tables, main_table
     from evoflux.bench.run_folder import load_run
 
     folders = [run] if run_b is None else [run, run_b]
     with console.status("summarizing…"):
         files = write_report(folders, out)
-        tables = [main_table(load_run(folder)) for folder in folders]
+        runs = [load_run(folder) for folder in folders]
+        tables = [main_table(r) for r in runs] + (failure_tables(runs[0]) if run_b is None else [])
     for table in tables:
         console.print(table)
     for warning in files.warnings:

@@ -148,7 +148,7 @@ async def solve_with(
         tools_shown=[t.key for t in tools],
         cost=_cost(client.ledger, calls_before, run.tool_calls, time.perf_counter() - start),
         error=run.error,
-        search=run.summary or None,
+        search={**run.summary, **_first_try(context)} or None,
         unverified=tuple(
             dict.fromkeys((*run.unverified, *unsupported_claims(run.answer, task, run.execution)))
         ),
@@ -197,6 +197,11 @@ async def _evolve(
         summary,
         best.shortfalls,
     )
+
+
+def _first_try(context: RunContext) -> dict[str, Any]:
+    """The first tried workflow's summary, for the failure audit; nothing when no strategy step tried one."""
+    return {"first": context.first.summary} if context.first.summary is not None else {}
 
 
 def _cost(ledger: UsageLedger, first: int, tool_calls: int, seconds: float) -> Cost:

@@ -36,6 +36,7 @@ DEADLINE_MARGIN_S = 2.0
 retrieval included), and every model call is cancelled when the budget ends; what runs after that is the work
 between calls (checks, repair rules, scoring) and a cancelled call's last 0.1 s. A workflow run started inside
 the budget is held by the tool-call budget and each tool call's own timeout, not by this margin."""
+_ERROR_CHARS = 160  # of a failed step's error kept in the first try's summary
 
 
 EXTRACT_TOKENS = 800
@@ -52,13 +53,42 @@ class StopReason(StrEnum):
     STALLED = "stalled"
 
 
+@dataclass
+class FirstTry:
+    """The first workflow a run tried, as the failure audit reads it (`bench.failure_modes`): its error codes,
+    whether it ran end to end and answered, the steps that failed themselves with the start of their error.
+
+    Claimed before the workflow runs, so of plans run side by side the first one started is kept.
+    """
+
+    claimed: bool = False
+    summary: dict[str, Any] | None = None
+
+    def claim(self) -> bool:
+        """True for the first caller only."""
+        first, self.claimed = not self.claimed, True
+        return first
+
+    def note(self, issues: Sequence[Issue], execution: Execution | None) -> None:
+        """Keep this try's summary (a try that claimed the first place, or a strategy's only try)."""
+        failures = execution.failures() if execution is not None else []
+        self.summary = {
+            "issues": sorted({str(issue.code) for issue in issues if issue.severity == "error"}),
+            "ran": execution is not None,
+            "executed": execution is not None and execution.ok,
+            "answered": execution is not None and execution.answer is not None,
+            "failed": [{"status": str(o.status), "error": (o.error or "")[:_ERROR_CHARS]} for o in failures],
+        }
+
+
 @dataclass(frozen=True)
 class RunContext:
     """What one task's run of a strategy works with: the request, the `tools` shown to the model (from
     `catalog`), the environment that runs them, the model, the budget and when its clock started
     (`time.perf_counter()`).
 
-    `solve_with` builds it once; every strategy takes it. `seed` None leaves the seed to the strategy.
+    `solve_with` builds it once; every strategy takes it. `seed` None leaves the seed to the strategy. `first`
+    keeps the first workflow tried (`StrategyLoop.tried`, zero-shot's one run) for the result's summary.
     """
 
     task: str
@@ -69,6 +99,7 @@ class RunContext:
     budget: Budget
     seed: int | None = None
     started: float = field(default_factory=time.perf_counter)
+    first: FirstTry = field(default_factory=FirstTry)
 
 
 @dataclass(frozen=True)
@@ -112,6 +143,7 @@ class StrategyLoop(ABC):
         self.env = context.env
         self.client = context.client
         self.meter = BudgetMeter(context.budget, context.client.ledger, started=context.started)
+        self.first = context.first
         self.model_errors: list[str] = []  # failed model calls, in order; the ledger counts them too
         self._extracted: dict[str, GlueResult] = {}  # extractions the model answered, by request
         self._extracting = anyio.Lock()  # one extraction at a time, so the budget check holds
@@ -150,10 +182,13 @@ class StrategyLoop(ABC):
     async def tried(self, workflow: Workflow, catalog: ToolCatalog) -> tuple[list[Issue], Execution | None]:
         """`workflow`'s issues against `catalog`, and its run when the tool-call budget has room (spent from it)."""
         issues = check_workflow(workflow, catalog)
+        first = self.first.claim()
         execution = None
         if self.meter.can_execute(len(workflow.tool_nodes)):
             execution = await self.run_workflow(workflow)
             self.meter.tool_calls += execution.tool_calls
+        if first:
+            self.first.note(issues, execution)
         return issues, execution
 
     async def answer(self, execution: Execution) -> str:

@@ -30,6 +30,7 @@ class ZeroShot(StrategyLoop):
             return StopReason.MODEL_ERROR if plan is None else StopReason.FINISHED
         issues = check_workflow(plan.workflow, self.catalog)
         execution = await self.run_workflow(plan.workflow)
+        self.first.note(issues, execution)
         answer = await self.answer(execution)
         self.result = StrategyResult(plan.workflow, execution, issues, answer, execution.tool_calls)
         return StopReason.FINISHED

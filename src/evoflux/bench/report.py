@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from evoflux.bench.failure_modes import has_results
 from evoflux.bench.metrics import (
     ALL_METRICS,
     RULE_METRICS,
@@ -31,7 +32,20 @@ from evoflux.bench.plots import (
     success_vs_calls,
     write_plots,
 )
-from evoflux.bench.results import LABELS, MAIN_METRICS, format_estimate, format_value, strategy_rows
+from evoflux.bench.results import (
+    FAILURE_HEADER,
+    GROUP_HEADER,
+    LABELS,
+    MAIN_METRICS,
+    failure_audits,
+    failure_line,
+    failure_rows,
+    format_estimate,
+    format_value,
+    grouped_tag_rows,
+    strategy_rows,
+    tag_group,
+)
 from evoflux.bench.run_folder import Run, load_run
 from evoflux.errors import UserError
 
@@ -133,13 +147,27 @@ def _single_markdown(run: Run, rows: list[SummaryRow], resamples: int, seed: int
             ),
             "",
         ]
-    out += [
-        "## Success by tag",
-        "",
-        "Success % (tasks with an expected answer) per tag; a task counts in each of its tags.",
-        "",
-    ]
-    out += [*_tag_table(run, resamples, seed), ""]
+    tag_rows = _tag_rows(run, resamples, seed)
+    if tag_rows:
+        out += [
+            "## Success by tag",
+            "",
+            "Success % (tasks with an expected answer) per tag; a task counts in each of its tags.",
+            "",
+            *_table(["tag", *run.strategies], tag_rows),
+            "",
+        ]
+    for prefix, group_rows in grouped_tag_rows(run, resamples=resamples, seed=seed).items():
+        out += [
+            f"## Results by {prefix}",
+            "",
+            f"Mean [95% CI] over the tasks tagged `{prefix}:...`, per strategy, as in the main results.",
+            "",
+            *_table([prefix, "strategy", *GROUP_HEADER], group_rows),
+            "",
+        ]
+    if has_results(run.records):
+        out += _failure_section(run)
     out += [
         "## Cost per solved task",
         "",
@@ -181,19 +209,41 @@ def _checkable(run: Run, row: SummaryRow) -> int:
     return sum(r.get("success") is not None for r in run.records if r["strategy"] == row.group["strategy"])
 
 
-def _tag_table(run: Run, resamples: int, seed: int) -> list[str]:
-    rows = summarize_by_tag(run.records, resamples=resamples, seed=seed, metrics=("success",))
+def _tag_rows(run: Run, resamples: int, seed: int) -> list[list[str]]:
+    """Success per plain tag (grouped `prefix:value` tags have tables of their own), per strategy."""
+    plain = []
+    for record in run.records:
+        tags = [t for t in record.get("tags") or () if not tag_group(str(t))]
+        if tags or not record.get("tags"):  # untagged records stay, as `(untagged)`
+            plain.append({**record, "tags": tags})
+    rows = summarize_by_tag(plain, resamples=resamples, seed=seed, metrics=("success",))
     cells: dict[str, dict[str, str]] = {}
     for row in rows:
         estimate = row.estimates["success"]
         cells.setdefault(str(row.group["tag"]), {})[str(row.group["strategy"])] = (
             f"{estimate.mean * 100:.1f} (n={estimate.tasks})" if estimate else "-"
         )
-    strategies = run.strategies
-    return _table(
-        ["tag", *strategies],
-        [[tag, *(by.get(s, "-") for s in strategies)] for tag, by in sorted(cells.items())],
-    )
+    return [[tag, *(by.get(s, "-") for s in run.strategies)] for tag, by in sorted(cells.items())]
+
+
+def _failure_section(run: Run) -> list[str]:
+    out = [
+        "## Failure modes",
+        "",
+        "Each failed run (unsuccessful at the end) and each repaired run (a mode in its first tried "
+        "workflow, successful at the end), by mode. first = runs whose first tried workflow showed the mode; "
+        "at end = failed runs whose returned workflow still shows it; primary = of the runs in the column "
+        "before, those where it was the earliest mode in the data path's order (planning, tools, argument "
+        "names, argument values, wiring, servers, the answer); recovered = runs with the mode first that "
+        "ended successful (for tasks without an expected answer: ran end to end). "
+        "A run without a recorded first try counts only at the end.",
+        "",
+    ]
+    for item in failure_audits(run):
+        out += [f"### {_cell(item.strategy)}", "", failure_line(item) + ".", ""]
+        rows = failure_rows(item)
+        out += [*(_table(FAILURE_HEADER, rows) if rows else ["No failed or repaired runs."]), ""]
+    return out
 
 
 def _settings_rows(run: Run) -> list[list[Any]]:
