@@ -70,6 +70,30 @@ async def test_failure_text_is_a_failed_step_with_that_text_whatever_is_error_sa
     assert outcome.error == error and outcome.output is None
 
 
+@pytest.mark.parametrize(
+    ("reply", "error"),
+    [
+        (
+            '{"success": false, "database": "shop", "error": "Catalog Error: Table with name orders does not exist!"}',
+            "Catalog Error: Table with name orders does not exist!",
+        ),
+        ('{"status": "error", "message": "sheet Q5 not found"}', "sheet Q5 not found"),
+        ('{"error": "path outside allowed directories", "code": 403}', "path outside allowed directories"),
+    ],
+)
+async def test_an_object_that_reports_its_own_failure_is_a_failed_step(reply, error):
+    execution = await Executor(Replies(query=[reply])).run(one_step())
+    outcome = execution.outcomes["n1"]
+    assert outcome.status is NodeStatus.TOOL_ERROR
+    assert outcome.error == error
+
+
+async def test_an_object_with_an_error_field_among_much_data_is_a_result():
+    reply = '{"id": 7, "name": "job", "state": "done", "rows": 12, "owner": "ana", "error": "retry 1 of 3 failed"}'
+    execution = await Executor(Replies(query=[reply])).run(one_step())
+    assert execution.outcomes["n1"].ok
+
+
 async def test_a_long_document_that_opens_with_an_error_word_is_a_result():
     text = "Error handling in Python uses try and except blocks. " * 20
     execution = await Executor(Replies(query=[text])).run(one_step())

@@ -16,7 +16,13 @@ import anyio
 from evoflux.catalog.pool import CallStatus, ToolCallResult
 from evoflux.catalog.tools import ToolCatalog
 from evoflux.execute.cache import CacheMode, CallCache, NotRecorded, call_key
-from evoflux.execute.failure_text import failure_message, is_empty, off_shape_message, reports_failure
+from evoflux.execute.failure_text import (
+    failure_message,
+    is_empty,
+    object_failure,
+    off_shape_message,
+    reports_failure,
+)
 from evoflux.execute.glue_steps import Extractor, run_glue
 from evoflux.execute.outcome import Execution, NodeOutcome, NodeStatus
 from evoflux.execute.results import cap_value, output_value
@@ -226,6 +232,9 @@ class Executor:
     def _failure_in(self, node: ToolNode, result: ToolCallResult, value: Any) -> str | None:
         """The error message a successful call's reply holds instead of a result, or None: text that reads as
         a failure, or a short message where the tool usually returns objects or lists."""
+        reported = object_failure(value)
+        if reported is not None:
+            return reported
         reply = result.text if result.structured is None else _wrapped_text(result.structured)
         if reply is None:
             return None  # the server's own structure, not a message

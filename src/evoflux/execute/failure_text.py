@@ -3,13 +3,15 @@
 Judged from the text's opening and shape only, never from one server's messages: a short text that opens
 with a word of failure (`Error: ...`, `Invalid timezone: ...`, `Cannot open ...`), a labelled error
 (`Database error: ...`, `sqlite3.OperationalError: ...`), an errno code (`ENOTDIR: ...`, `[Errno 2] ...`),
-a Python traceback, or a short message where the tool usually returns objects or lists. The one copy of
-these tests: the executor and the fitness both ask here.
+a Python traceback, or a short message where the tool usually returns objects or lists; or an object that
+says so itself (`{"success": false, "error": ...}`, `{"status": "error", ...}`, a small object whose point is its
+`error`). The one copy of these tests: the executor and the fitness both ask here.
 """
 
 from __future__ import annotations
 
 import errno
+import json
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -48,6 +50,29 @@ def reports_failure(text: str) -> bool:
     if len(stripped) <= _LABELLED_MAX and _LABELLED.match(stripped):
         return True
     return len(stripped) <= _SHORT and bool(_FAILURE_WORDS.match(stripped))
+
+
+# An object reporting its own failure: a flag that says it failed, or a small object carrying an error.
+_FAILED_FLAGS = ("success", "ok", "succeeded")
+_FAILED_STATUSES = frozenset({"error", "failed", "failure", "fail"})
+_ERROR_KEYS = ("error", "errorMessage", "error_message", "message", "detail", "details", "reason")
+_SMALL_OBJECT = 5  # keys: `{"error": ..., "errorType": ..., "database": ...}` is a report, not data
+
+
+def object_failure(value: Any) -> str | None:
+    """The error an object result reports about itself, or None: `success`/`ok` false, a `status` of error, or
+    a small object with a non-empty `error`."""
+    if not isinstance(value, dict):
+        return None
+    flagged = any(value.get(flag) is False for flag in _FAILED_FLAGS) or (
+        isinstance(value.get("status"), str) and value["status"].strip().lower() in _FAILED_STATUSES
+    )
+    carried = bool(value.get("error")) and len(value) <= _SMALL_OBJECT
+    if not (flagged or carried):
+        return None
+    said = next((value[key] for key in _ERROR_KEYS if value.get(key)), None)
+    text = said if isinstance(said, str) else json.dumps(said if said is not None else value, default=str)
+    return text[:1000]
 
 
 def failure_message(text: str, limit: int = 1000) -> str:
