@@ -107,16 +107,21 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def numbers_in(value: Any) -> Iterable[int | float]:
-    """Every number inside an executed output, all list items included."""
-    if _is_number(value):
-        yield value
-    elif isinstance(value, dict):
+def leaves(value: Any) -> Iterable[Any]:
+    """Every scalar inside an executed output, all list items and object values included."""
+    if isinstance(value, dict):
         for item in value.values():
-            yield from numbers_in(item)
+            yield from leaves(item)
     elif isinstance(value, list):
         for item in value:
-            yield from numbers_in(item)
+            yield from leaves(item)
+    else:
+        yield value
+
+
+def numbers_in(value: Any) -> Iterable[int | float]:
+    """Every number inside an executed output, all list items included."""
+    return (leaf for leaf in leaves(value) if _is_number(leaf))
 
 
 def same_number(given: Any, other: Any) -> bool:

@@ -18,7 +18,7 @@ from evoflux.execute.outcome import Execution, NodeOutcome, NodeStatus
 from evoflux.lexicon import DATE_WORDS, NOT_NAMES, NOT_PLACES, stem
 from evoflux.lexicon.vocabulary import NUMBER_WORDS
 from evoflux.request.asks import CHOICE, DATE, NUMBER, YES_NO, Ask, asks, words_of
-from evoflux.request.checks import same_number
+from evoflux.request.checks import leaves, same_number
 from evoflux.request.text import salient_terms
 from evoflux.scoring.fitness import looks_failed
 from evoflux.workflow.graph import Ref, Workflow, value_to_json
@@ -135,13 +135,13 @@ def _values(refs: tuple[Ref, ...], outputs: dict[str, Any]) -> Iterator[_Value]:
             value = resolve_ref(ref, outputs)
         except UnresolvedReference:
             continue
-        leaves = [stringify(leaf) for leaf in _leaves(value) if leaf is not None and leaf != ""]
+        texts = [stringify(leaf) for leaf in leaves(value) if leaf is not None and leaf != ""]
         yield _Value(
             "{" + str(ref)[1:] + "}",
             value,
-            frozenset(stem(w) for leaf in leaves for w in words_of(leaf)),
-            any(_error_text(leaf) for leaf in leaves),
-            not leaves,
+            frozenset(stem(w) for text in texts for w in words_of(text)),
+            any(_error_text(text) for text in texts),
+            not texts,
         )
 
 
@@ -191,17 +191,6 @@ def _why_unanswered(ask: Ask, values: list[_Value], stated: frozenset[str]) -> s
 def _error_text(text: str) -> bool:
     """A text that reports a failure, by the same test a step's result gets (`looks_failed`)."""
     return looks_failed(NodeOutcome("value", NodeStatus.OK, output=text))
-
-
-def _leaves(value: Any) -> Iterator[Any]:
-    if isinstance(value, dict):
-        for item in value.values():
-            yield from _leaves(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _leaves(item)
-    else:
-        yield value
 
 
 def _evidence_text(task: str, execution: Execution | None) -> str:
