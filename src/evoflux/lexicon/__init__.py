@@ -1,7 +1,7 @@
 """The word layer every other layer reads, one copy of each piece of word knowledge:
 `names` (splitting names into words, base names, one spelling, singulars and stems), `vocabulary` (what a
 word in a name says: ids, filters, limits, directions, filler; dates; words of a request), `units` (unit
-names, symbols and dimensions, and one normal form of a unit however a server spells it) and `places`
+names, symbols and dimensions, and one normal form of a unit however a server spells it), `places`
 (words that are no places; countries and currencies as ISO codes) and `wording` (how messages say a failure,
 an unknown name, an empty find, a rejected call, a count).
 
