@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from evoflux.lexicon import (
@@ -109,3 +111,19 @@ def test_word_lists():
     assert {"what", "the", "march"} <= NOT_NAMES & NOT_PLACES
     assert {"celsius", "find", "utc"} <= NOT_PLACES - NOT_NAMES
     assert {"would", "my", "i'm"} <= NOT_NAMES - NOT_PLACES
+
+
+def test_one_wording_list_serves_the_failure_test_the_not_found_test_and_discovery():
+    from evoflux.execute.failure_text import reports_failure, says_nothing_found
+    from evoflux.lexicon.wording import ERROR_WORDS, UNKNOWN_WORDING, alternatives
+    from evoflux.repair.context import names_unknown_value
+
+    assert re.fullmatch(alternatives(["not found"]), "not \t found")  # any whitespace between the words
+    assert re.fullmatch(alternatives(["can't"]), "can't") and not re.fullmatch(alternatives(["a.b"]), "axb")
+    for (
+        opening
+    ) in UNKNOWN_WORDING:  # an error opening with a not-found wording is a failure and names a value
+        message = f"{opening.capitalize()} table: orders"
+        assert reports_failure(message) and names_unknown_value(message, "orders")
+    assert {"unknown", "found", "such", "invalid", "denied"} <= ERROR_WORDS
+    assert says_nothing_found("No  rows returned") and says_nothing_found("0 items")

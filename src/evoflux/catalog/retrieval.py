@@ -82,12 +82,13 @@ def is_lookup_name(name: str) -> bool:
 
 
 def produces(tool: ToolSpec, arg: str) -> bool:
-    """Whether `tool` yields a value for argument `arg` without needing it: in its output schema, else its description."""
+    """Whether `tool` yields a value for argument `arg` without needing it: in its output schema (declared, else
+    observed on a successful call), else its description."""
     base = _base_name(arg)
     if _requires(tool, base):
         return False
-    if tool.output_schema:
-        return base in {_base_name(field) for field in _field_names(tool.output_schema)}
+    if tool.result_schema:
+        return base in {_base_name(field) for field in _field_names(tool.result_schema)}
     words = r"[\s_]+".join(re.escape(w) for w in base.split("_"))
     return re.search(rf"\b{words}s?\b", tool.description, re.IGNORECASE) is not None
 

@@ -26,6 +26,7 @@ from evoflux.execute.failure_text import (
 from evoflux.execute.glue_steps import Extractor, run_glue
 from evoflux.execute.outcome import Execution, NodeOutcome, NodeStatus
 from evoflux.execute.results import cap_value, output_value
+from evoflux.lexicon.wording import REJECTION_MARKS
 from evoflux.workflow.check import check_arguments
 from evoflux.workflow.glue import is_glue
 from evoflux.workflow.graph import AnswerNode, Node, ToolNode, Workflow
@@ -50,9 +51,6 @@ _STATUS_OF_CALL = {
     CallStatus.PROTOCOL_ERROR: NodeStatus.TOOL_ERROR,
     CallStatus.UNKNOWN_SERVER: NodeStatus.SERVER_DOWN,
 }
-
-# Words servers use when they reject arguments rather than fail at their job.
-_REJECTION_MARKS = ("validation error", "invalid params", "invalid arguments", "input should be")
 
 
 class Executor:
@@ -296,7 +294,7 @@ class Executor:
 
 def _is_rejection(error: str, result: ToolCallResult) -> bool:
     text = f"{error} {result.text}".lower()
-    return any(mark in text for mark in _REJECTION_MARKS)
+    return any(mark in text for mark in REJECTION_MARKS)
 
 
 def _wrapped_text(structured: Any) -> str | None:

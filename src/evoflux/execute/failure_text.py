@@ -16,24 +16,19 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from evoflux.lexicon.wording import EMPTY_FIND_NOUNS, FAILURE_OPENINGS, NOTHING_FOUND_WORDING, alternatives
 from evoflux.workflow.schema_read import schema_types
 
 _SHORT = 400  # a message, not a document that happens to start with "Error handling ..."
 _LABELLED_MAX = 2000
-_FAILURE_WORDS = re.compile(
-    r"^\s*(error|errors|failed|failure|fatal|exception|invalid|not found|unknown|cannot|can't|could not|"
-    r"couldn't|unable to|permission denied|access denied|no such)\b",
-    re.I,
-)
+_FAILURE_WORDS = re.compile(rf"^\s*{alternatives(FAILURE_OPENINGS)}\b", re.I)
 # `Database error: ...`, `MCP error -32602: ...`, `ValueError: ...`: up to three words, then the label.
 _LABELLED = re.compile(r"^\s*(?:[\w.]+\s+){0,3}?[\w.]*(?:error|exception|failure)(?:\s+-?\d+)?\s*:", re.I)
 _ERRNO = re.compile(r"^\s*(?:\[Errno\s+\d+\]|\[WinError\s+\d+\]|(E[A-Z0-9]{2,})\b\s*[:,])")
 _ERRNO_NAMES = frozenset(errno.errorcode.values())
 _TRACEBACK = re.compile(r"^Traceback \(most recent call last\)", re.M)
 _NOTHING_FOUND = re.compile(
-    r"^\s*(no\s+(results?|matches|matching|rows|records|items|entries|data)\b|nothing\s+(found|matched)|"
-    r"0\s+(results|matches|rows|records)\b|none\s+found)",
-    re.I,
+    rf"^\s*(?:(?:no|0)\s+{alternatives(EMPTY_FIND_NOUNS)}\b|{alternatives(NOTHING_FOUND_WORDING)})", re.I
 )
 
 

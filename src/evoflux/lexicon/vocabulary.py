@@ -21,6 +21,12 @@ GENERIC_FIELD_WORDS = frozenset(
     {"name", "id", "ids", "value", "values", "title", "text", "type", "result", "results", "data"}
     | {"description", "label", "key", "code", "item", "items", "output", "content"}
 )
+# Words of an argument that takes a table's name, and the words after which a query names its tables
+# (`FROM orders`, `JOIN items`).
+TABLE_NOUNS = frozenset({"table", "collection", "view"})
+TABLE_KEYWORDS = frozenset({"from", "join", "into", "update", "table"})
+# Words of a record's field that holds the name of what the record is (`name`, `column_name`, `path`).
+NAME_FIELD_WORDS = frozenset({"name", "title", "path", "id", "key", "label"})
 # Words naming the argument a search or listing matches its text against (`query`, `city`, `title`).
 FILTER_WORDS = frozenset(
     {"query", "q", "name", "title", "city", "location", "keyword", "keywords", "term", "search"}
@@ -56,6 +62,18 @@ CREATING_VERBS = frozenset(
 ACCESS_VERBS = frozenset({"get", "list", "search", "find", "fetch", "lookup"})
 # Words every tool's name or description may use, saying nothing about what it does.
 TOOL_FILLER = frozenset({"tool", "tools", "get", "use", "using", "given", "return", "returns"})
+# Verbs of a tool that shows what a server holds (`list_tables`, "Search the graph ..."), and nouns of one that
+# describes it (`get_table_info`). Not "find": computing tools find things too (`find_orthonormal_basis`).
+LOOK_VERBS = frozenset({"list", "describe", "search", "show", "browse", "explore", "inspect", "lookup"})
+DESCRIBE_NOUNS = frozenset({"schema", "info", "metadata", "structure", "tree", "table", "column"})
+# Verbs of a tool that searches for what it is given.
+SEARCH_VERBS = frozenset({"search", "find", "lookup"})
+# Verbs of a tool that changes something (never only looks).
+WRITE_VERBS = frozenset(
+    {"create", "write", "update", "delete", "remove", "insert", "add", "set", "put", "post", "edit", "move"}
+    | {"rename", "drop", "modify", "append", "execute", "run", "send", "upload", "commit", "push", "merge"}
+    | {"apply", "clear", "reset", "install", "save", "copy", "patch", "replace", "download", "kill"}
+)
 # Verbs a written tool name may add to say "call it" (`run_search`, `do_lookup`).
 INVOKE_VERBS = frozenset({"do", "run", "call"})
 # English function words (and the "e", "g" of "e.g.") that carry no meaning in names and descriptions.

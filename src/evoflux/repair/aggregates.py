@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from evoflux.catalog.tools import ToolCatalog
+from evoflux.lexicon.wording import COUNT_PHRASES, alternatives
 from evoflux.repair.context import Fix, RepairContext
 from evoflux.workflow.edits import add_step, rewire
 from evoflux.workflow.glue import GLUE_TOOLS, TRANSFORM, is_pseudo
@@ -17,8 +18,7 @@ from evoflux.workflow.graph import AnswerNode, Ref, ToolNode, Workflow, iter_ref
 from evoflux.workflow.refs import UnresolvedReference, resolve_ref
 from evoflux.workflow.schema_read import schema_at, schema_types
 
-# A request asking for a count, in the words people use for one ("how many", "the number of", "count").
-_ASKS_COUNT = re.compile(r"\bhow many\b|\bnumber of\b|\bcount\b", re.IGNORECASE)
+_ASKS_COUNT = re.compile(rf"\b{alternatives(COUNT_PHRASES)}\b", re.IGNORECASE)
 COUNT = "length(@)"
 
 

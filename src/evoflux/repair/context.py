@@ -12,15 +12,12 @@ from typing import Any, TypeVar
 
 from evoflux.catalog.tools import ToolCatalog
 from evoflux.execute.outcome import Execution
+from evoflux.lexicon.wording import NOT_FOUND_WORDING, alternatives
 from evoflux.workflow.edits import Edit
 from evoflux.workflow.graph import ToolNode, Workflow
 
 Fix = tuple[Workflow, Edit | tuple[Edit, ...]]  # the repaired workflow and the edit(s) that made it
-# Wording tool errors use when a value names nothing the server knows.
-_NOT_FOUND = re.compile(
-    r"\b(?:unknown|not found|no such|does not exist|doesn't exist|not exist|unrecognized|no match)",
-    re.IGNORECASE,
-)
+_NOT_FOUND = re.compile(rf"\b{alternatives(NOT_FOUND_WORDING)}", re.IGNORECASE)
 Trigger = TypeVar("Trigger", contravariant=True)
 
 

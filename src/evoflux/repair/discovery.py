@@ -21,7 +21,17 @@ from typing import Any
 
 from evoflux.catalog.tools import ToolCatalog, ToolSpec
 from evoflux.lexicon import name_words, singular, squash
-from evoflux.lexicon.vocabulary import FILTER_WORDS
+from evoflux.lexicon.vocabulary import (
+    DESCRIBE_NOUNS,
+    FILTER_WORDS,
+    LOOK_VERBS,
+    NAME_FIELD_WORDS,
+    SEARCH_VERBS,
+    TABLE_KEYWORDS,
+    TABLE_NOUNS,
+    WRITE_VERBS,
+)
+from evoflux.lexicon.wording import CANNOT_FIND_WORDING, ERROR_WORDS, NOT_FOUND_WORDING, alternatives
 from evoflux.repair.context import Fix, RepairContext, names_unknown_value
 from evoflux.repair.lookup_inputs import InputSources, filled_inputs
 from evoflux.request.options import argument_schema
@@ -31,50 +41,15 @@ from evoflux.workflow.paths import get_arg, upstream_of
 from evoflux.workflow.schema_read import schema_types
 from evoflux.workflow.similar import close_name, the_one
 
-# Word lists of this rule (English verbs and nouns of tool names and descriptions, no tool's name):
-# verbs of a tool that shows what a server holds, and nouns of one that describes it (`get_table_info`).
-# Not "find": computing tools find things too (`find_orthonormal_basis`, "Find the mode of a list").
-_LOOK_VERBS = frozenset({"list", "describe", "search", "show", "browse", "explore", "inspect", "lookup"})
-_LOOK_NOUNS = frozenset({"schema", "info", "metadata", "structure", "tree", "table", "column"})
-_SEARCH_VERBS = frozenset({"search", "find", "lookup"})
-# Verbs of a tool that changes something: never a discovery step.
-_WRITE_VERBS = frozenset(
-    {"create", "write", "update", "delete", "remove", "insert", "add", "set", "put", "post", "edit", "move"}
-    | {"rename", "drop", "modify", "append", "execute", "run", "send", "upload", "commit", "push", "merge"}
-    | {"apply", "clear", "reset", "install", "save", "copy", "patch", "replace", "download", "kill"}
-)
-# Nouns of an argument that takes a table's name, and the words after which a query names a table.
-_TABLE_NOUNS = frozenset({"table", "collection", "view"})
-_TABLE_KEYWORDS = frozenset({"from", "join", "into", "update", "table"})
-# Error wordings that say a value names nothing the server knows, besides `context`'s not-found ones, and
-# all of them, for how near a name stands to one.
-_UNKNOWN_WORDING = re.compile(r"\b(?:invalid|cannot find|can't find|could not find|unable to find)\b", re.I)
-_ANY_WORDING = re.compile(
-    rf"{_UNKNOWN_WORDING.pattern}|unknown|not found|no such|not exist|unrecognized", re.I
-)
-# Words of an error that say what went wrong, not what it is about.
-_ERROR_WORDS = frozenset(
-    {
-        "error",
-        "such",
-        "found",
-        "exist",
-        "exists",
-        "does",
-        "unknown",
-        "invalid",
-        "with",
-        "name",
-        "named",
-        "the",
-    }
-)
+# The error wordings that say a value names nothing known besides `context`'s not-found ones, and all of
+# them, for how near a name stands to one.
+_UNKNOWN_WORDING = re.compile(rf"\b{alternatives(CANNOT_FIND_WORDING)}\b", re.I)
+_ANY_WORDING = re.compile(alternatives((*CANNOT_FIND_WORDING, *NOT_FOUND_WORDING)), re.I)
 _PIECE = re.compile(r"[^\s'\"`,;()=<>*\[\]{}]+")  # a name, a dotted name or a path inside a longer text
 _QUOTES = "'\"`"
 _WORDS_BEFORE = 3  # words before an unknown name that may say what it is
 _MAX_NAME_WORDS = 3  # an argument value of more words is a text (a query), not a name
 _MAX_ERROR_TEXT = 500  # an ok result longer than this is content, not an error message
-_NAME_KEYS = frozenset({"name", "title", "path", "id", "key", "label"})
 _CHAR_CUTOFF = 0.8  # character likeness of a misspelt name to the one listed name it means
 _CHAR_MARGIN = 0.1
 _ABBREVIATION_MIN = 3
@@ -152,10 +127,10 @@ def is_discovery_tool(spec: ToolSpec) -> bool:
     if any(schema_types(argument_schema(spec, arg) or {}) - {"string"} for arg in spec.required):
         return False
     words = {singular(w) for w in name_words(spec.name)}
-    if words & _WRITE_VERBS:
+    if words & WRITE_VERBS:
         return False
     opening = name_words(spec.description.strip().split(" ", 1)[0]) if spec.description.strip() else []
-    return bool(words & (_LOOK_VERBS | _LOOK_NOUNS)) or bool(opening and singular(opening[0]) in _LOOK_VERBS)
+    return bool(words & (LOOK_VERBS | DESCRIBE_NOUNS)) or bool(opening and singular(opening[0]) in LOOK_VERBS)
 
 
 def listed_names(value: Any) -> list[str]:
@@ -289,7 +264,7 @@ def _inputs(
     the workflow and the request (`lookup_inputs`); None when one has no value or would be given the
     unknown name (a describe of the very table that does not exist) by a tool that does not search."""
     args: dict[str, Any] = {}
-    searches = bool({singular(w) for w in name_words(spec.name)} & _SEARCH_VERBS)
+    searches = bool({singular(w) for w in name_words(spec.name)} & SEARCH_VERBS)
     for arg in spec.required:
         value = _from_failing(arg, spec, node, unknown, searches)
         if value is not None:
@@ -319,7 +294,7 @@ def _from_failing(arg: str, spec: ToolSpec, node: ToolNode, unknown: Unknown, se
         return (folder or "/") if _lists(spec) else None
     if isinstance(given, str | int | float) and not isinstance(given, bool):
         return given
-    if words & _TABLE_NOUNS:
+    if words & TABLE_NOUNS:
         tables = {t for _, text in _string_args(node.args) for t in _tables_in(text)}
         return tables.pop() if len(tables) == 1 else None
     return None
@@ -328,7 +303,7 @@ def _from_failing(arg: str, spec: ToolSpec, node: ToolNode, unknown: Unknown, se
 def _tables_in(text: str) -> list[str]:
     """The names after the words a query names its tables with (`FROM orders`, `JOIN items`)."""
     pieces = _PIECE.findall(text)
-    return [after for word, after in itertools.pairwise(pieces) if word.casefold() in _TABLE_KEYWORDS]
+    return [after for word, after in itertools.pairwise(pieces) if word.casefold() in TABLE_KEYWORDS]
 
 
 def _lists(spec: ToolSpec) -> bool:
@@ -349,7 +324,7 @@ def _topic_words(unknown: Unknown) -> set[str]:
     span = _nearest_wording(error, at, end) or (at, at)
     between = error[span[1] : at] if span[1] <= at else error[end : span[0]]
     words = name_words(between) + name_words(error[:at])[-_WORDS_BEFORE:]
-    return {singular(w) for w in words if len(w) > 2} - set(name_words(piece)) - _ERROR_WORDS
+    return {singular(w) for w in words if len(w) > 2} - set(name_words(piece)) - ERROR_WORDS
 
 
 def _tool_words(spec: ToolSpec) -> set[str]:
@@ -394,7 +369,7 @@ def _collect(value: Any, found: list[str], *, in_record: bool) -> None:
                 _collect(item, found, in_record=True)
     elif isinstance(value, Mapping):
         for key, item in value.items():
-            named = bool(set(name_words(str(key))) & _NAME_KEYS)
+            named = bool(set(name_words(str(key))) & NAME_FIELD_WORDS)
             if not in_record:
                 found.append(str(key))
                 if isinstance(item, str):
