@@ -85,14 +85,14 @@ class Recorded:
 
 
 RECORDED = {
-    # Looked the station up, then read its conditions in imperial units.
+    # Read the conditions at Oslo's station in imperial units straight away, without a station search.
     "oslo": Recorded(
-        tools=("weather:search_stations", "weather:current_conditions"),
-        statuses={"n1": "ok", "n2": "ok", "answer": "ok"},
+        tools=("weather:current_conditions",),
+        statuses={"n1": "ok", "answer": "ok"},
         issues=(),
         answer="29.6 Fahrenheit",
         purposes={"plan": 1, "synthesize": 1},
-        tool_calls=2,
+        tool_calls=1,
         executed=True,
     ),
     # Passed city names where get_city wants ids: both calls rejected before they were sent, so no
@@ -106,25 +106,28 @@ RECORDED = {
         tool_calls=0,
         executed=False,
     ),
-    # Read the price but never converted EUR to USD; the answer states EUR as dollars.
+    # Found the product but read a field the search does not return, so the price step never ran; the answer
+    # says the price is not available.
     "shop": Recorded(
         tools=("shop:search_products", "shop:get_product"),
-        statuses={"n1": "ok", "n2": "ok", "answer": "ok"},
+        statuses={"n1": "ok", "n2": "unresolved_ref", "answer": "skipped"},
         issues=(),
-        answer="The price of the Barista Pro 2 Espresso Machine in US dollars is 649.0",
+        answer="(incomplete: step n2 failed) The price of the Barista Pro 2 Espresso Machine in US dollars is not "
+        "available in the given information.",
         purposes={"plan": 1, "synthesize": 1},
-        tool_calls=2,
-        executed=True,
+        tool_calls=1,
+        executed=False,
     ),
-    # Found the book but never asked the branch: executable, and the "yes" is not grounded in a check.
+    # Asked for the book by its title where an id belongs: the server refused, so the availability check was
+    # skipped and there is no evidence to answer from.
     "library": Recorded(
-        tools=("library:search_books", "library:get_book"),
-        statuses={"n1": "ok", "n2": "ok", "answer": "ok"},
+        tools=("library:get_book", "library:check_availability"),
+        statuses={"n1": "tool_error", "n2": "skipped", "answer": "ok"},
         issues=(),
-        answer="Yes, the book 'The Quiet Algorithm' is available at the Central Library branch.",
-        purposes={"plan": 1, "synthesize": 1},
-        tool_calls=2,
-        executed=True,
+        answer="Could not complete: no tool step succeeded, so there is no evidence to answer from.",
+        purposes={"plan": 1},
+        tool_calls=1,
+        executed=False,
     ),
 }
 
