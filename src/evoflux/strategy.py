@@ -22,7 +22,7 @@ from evoflux.execute.outcome import Execution
 from evoflux.llm import ChatModel, LLMError
 from evoflux.plan.extract import extract
 from evoflux.plan.synthesize import synthesize
-from evoflux.scoring.answer_check import unsupported_claims
+from evoflux.scoring.answer_check import numbers_missing, unsupported_claims
 from evoflux.scoring.budget import Budget, BudgetMeter
 from evoflux.workflow.check import check_workflow
 from evoflux.workflow.glue import GlueResult, with_pseudo_tools
@@ -118,13 +118,14 @@ class StrategyResult:
 
 async def write_answer(client: ChatModel, task: str, execution: Execution, deadline_s: float | None) -> str:
     """The synthesizer's answer from `execution`, or the filled template when the written answer states a number
-    or name the evidence lacks and the template does not (`unsupported_claims`)."""
+    or name the evidence lacks (`unsupported_claims`), or no number where the request asks for one
+    (`numbers_missing`), and the template does not."""
     answer = await synthesize(
         client,
         task,
         execution,
         deadline_s=deadline_s,
-        vet=lambda text: unsupported_claims(text, task, execution),
+        vet=lambda text: (*unsupported_claims(text, task, execution), *numbers_missing(text, task)),
     )
     return answer.text
 

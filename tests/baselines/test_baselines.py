@@ -145,7 +145,13 @@ RECORDED = {
     # The sampled second plan differed only in its answer sentence; its tool calls came from the call cache.
     "best-of-n": Recorded(OSLO_TOOLS, True, "29.6 Fahrenheit", {"plan": 2, "synthesize": 1}, 2),
     # Looked the station up, read the conditions in imperial units, then finished.
-    "react": Recorded(OSLO_TOOLS, True, "The current temperature in Oslo is 29.6°F.", {"react": 3}, 2),
+    "react": Recorded(
+        OSLO_TOOLS,
+        True,
+        "The temperature right now in Oslo in Fahrenheit is 29.6 degrees Fahrenheit.",
+        {"react": 3},
+        2,
+    ),
     # No call left for the synthesizer: the answer is the plan's template, filled from what ran.
     "replan-1": Recorded(
         OSLO_TOOLS, True, "The temperature right now in Oslo is 29.6 Fahrenheit.", {"plan": 1}, 2
@@ -155,16 +161,16 @@ RECORDED = {
     ),
     # Forced to finish at once, the model answered without a tool call, and wrongly.
     "react-1": Recorded(
-        (), False, "The current temperature in Oslo is 15.0 degrees Fahrenheit.", {"react": 1}, 0
+        (), False, "The current temperature in Oslo is 10 degrees Fahrenheit.", {"react": 1}, 0
     ),
-    # The first plan ran but its answer read no step's output; told so, the model wrote a worse plan, and the
-    # first one, answered by the synthesizer, stayed the best.
+    # The first plan made up an ISBN and the server refused it; told the server's error and what was missing,
+    # the model searched for the book by title, read it and answered from what ran.
     "replan-library": Recorded(
         ("library:search_books", "library:get_book"),
         True,
         "Yes, the book 'The Quiet Algorithm' is available at the Central Library branch.",
         {"plan": 1, "redesign": 1, "synthesize": 1},
-        2,
+        3,
     ),
 }
 
@@ -248,12 +254,13 @@ async def test_replan_tells_the_second_plan_what_went_wrong_with_the_first() -> 
     told = second_request[len(first_request) :]
     assert told.startswith("\n\nYour previous plan for this request did not work.")
     assert (
-        'previous plan: n1=library:search_books({"title": "The Quiet Algorithm"}); '
-        'n2=library:get_book({"isbn": {"$ref": "n1", "path": "books[0].isbn"}})' in told
+        'previous plan: n1=library:get_book({"isbn": "9780451524935"}); n2=library:check_availability('
+        '{"isbn": {"$ref": "n1", "path": "isbn"}, "branch_id": "BR-CENTRAL"})' in told
     )
+    assert "- n1 failed (tool_error): Error executing tool get_book: Unknown isbn '9780451524935'" in told
     assert "- the answer uses no value a step returned" in told  # the grounding problem the score found
     assert [a["origin"] for a in result.search["attempts"]] == ["plan", "replan"]
-    assert result.search["stop"] == "budget" and result.search["best"] == "a1"
+    assert result.search["stop"] == "budget" and result.search["best"] == "a2"
 
 
 @needs_cassette

@@ -258,3 +258,25 @@ def test_a_name_written_only_into_an_extraction_is_not_evidence_that_a_server_sa
     )
     _, missing = shortfalls("Who manages the Globex account?", plan, None, GRAPH)
     assert any("'globex'" in problem for problem in missing)
+
+
+@pytest.mark.anyio
+async def test_a_written_answer_without_the_number_asked_for_falls_back_to_the_template():
+    plan = {
+        "nodes": [
+            {"id": "n1", "tool": "shop:list_orders", "args": {"status": "cancelled"}},
+            {
+                "id": "n2",
+                "tool": "evoflux:transform",
+                "args": {"input": "$n1.orders", "expression": "length(@)"},
+            },
+            {"id": "answer", "answer": "{n2} orders were cancelled."},
+        ]
+    }
+    outputs = {"n1": {"orders": [{"id": 1}, {"id": 2}, {"id": 3}]}, "n2": 3}
+    _, execution = ran(plan, outputs)
+    task = "How many orders were cancelled?"
+    wordy = ScriptedChat(json.dumps({"answer": "cancelled orders [n2]"}))
+    assert await write_answer(wordy, task, execution, None) == "3 orders were cancelled."
+    counted = ScriptedChat(json.dumps({"answer": "Three orders were cancelled [n2]."}))
+    assert await write_answer(counted, task, execution, None) == "Three orders were cancelled [n2]."

@@ -126,6 +126,19 @@ def unsupported_claims(text: str, task: str, execution: Execution | None) -> tup
     return tuple(found)
 
 
+def numbers_missing(text: str, task: str) -> tuple[str, ...]:
+    """What a written answer leaves out of a request that asks for a number ("how many", "what is the total"):
+    the asks of kind number, when the text states no number at all (citations like `[n3]` aside)."""
+    said = _CITATION.sub(" ", text or "")
+    if _NUMBER.search(said) or any(word in NUMBER_WORDS for word in words_of(said)):
+        return ()
+    return tuple(
+        f"the answer states no number, but the request asks {ask.text!r}"
+        for ask in asks(task)
+        if ask.kind == NUMBER
+    )
+
+
 def _values(refs: tuple[Ref, ...], outputs: dict[str, Any]) -> Iterator[_Value]:
     """Each distinct reference of the template into a step that succeeded, with the value it reads."""
     for ref in dict.fromkeys(refs):
