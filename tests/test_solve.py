@@ -296,14 +296,14 @@ async def test_prose_instead_of_a_plan_answers_could_not_complete_and_runs_nothi
 @pytest.mark.anyio
 async def test_a_good_plan_runs_and_is_answered_with_both_calls_counted() -> None:
     plan = plan_text(*distance_steps("Lisbon", "Berlin", "mile"), answer="It is {n3.distance} miles.")
-    client = ScriptedChat(plan, json.dumps({"answer": "About {n3} miles [n3]."}))
+    client = ScriptedChat(plan, json.dumps({"answer": "About 1436.7 miles [n3]."}))
     async with ToolEnvironment(bundled_config("geo")) as env:
         result = await solve_with(TASKS["lisbon"], env, client, servers=["geo"], strategy="zero-shot")
     assert result.executed and result.issues == []
     assert all(key.startswith("geo:") for key in result.tools_shown)
     assert result.execution is not None and result.execution.tool_calls == result.cost.tool_calls == 3
     assert result.cost.model_calls == 2 and result.cost.by_purpose["synthesize"]["calls"] == 1
-    assert result.answer == "About {n3} miles [n3]."
+    assert result.answer == "About 1436.7 miles [n3]."
     evidence = client.calls[1].messages[1]["content"]
     assert "[n3] geo:distance_between(" in evidence and "[draft] It is " in evidence
 

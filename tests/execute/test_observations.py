@@ -176,3 +176,43 @@ async def test_an_observed_shape_lets_a_reference_repair_act_on_a_foreign_catalo
     fixed = fix_reference_paths(workflow, "answer", catalog, context)
     assert fixed is not None
     assert next(iter(fixed[0].refs_of(fixed[0].node("answer"))))[1] == Ref("n1", ("datetime",))
+
+
+class Echo:
+    """A ToolInvoker whose `list_files` returns JSON text and whose `count_words` echoes the text it was given."""
+
+    async def call_tool(self, server: str, tool: str, args: dict[str, Any], *, timeout: float | None = None):
+        if tool == "list_files":
+            return ToolCallResult(CallStatus.OK, None, '{"files": ["a.txt", "b.txt"]}', None, 0.0)
+        return ToolCallResult(CallStatus.OK, None, f"got: {args['text']}", None, 0.0)
+
+
+async def test_structure_read_from_text_is_passed_as_text_to_a_tool_that_takes_only_text():
+    catalog = ToolCatalog(
+        {
+            "fs": [
+                ToolSpec("fs", "list_files"),
+                ToolSpec(
+                    "fs",
+                    "count_words",
+                    input_schema={
+                        "type": "object",
+                        "properties": {"text": {"type": "string"}},
+                        "required": ["text"],
+                    },
+                ),
+            ]
+        }
+    )
+    workflow = parse_workflow(
+        {
+            "nodes": [
+                {"id": "n1", "tool": "fs:list_files", "args": {}},
+                {"id": "n2", "tool": "fs:count_words", "args": {"text": "$n1"}},
+            ]
+        }
+    )
+    execution = await Executor(Echo(), catalog).run(workflow)
+    assert execution.outcomes["n1"].output == {"files": ["a.txt", "b.txt"]}
+    assert execution.outcomes["n2"].ok, execution.outcomes["n2"].error
+    assert execution.outcomes["n2"].args == {"text": '{"files": ["a.txt", "b.txt"]}'}

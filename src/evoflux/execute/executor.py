@@ -25,7 +25,7 @@ from evoflux.execute.failure_text import (
 )
 from evoflux.execute.glue_steps import Extractor, run_glue
 from evoflux.execute.outcome import Execution, NodeOutcome, NodeStatus
-from evoflux.execute.results import cap_value, output_value
+from evoflux.execute.results import as_text_arguments, cap_value, output_value
 from evoflux.lexicon.wording import REJECTION_MARKS
 from evoflux.workflow.check import check_arguments
 from evoflux.workflow.glue import is_glue
@@ -187,6 +187,9 @@ class Executor:
                 started=started,
                 seconds=now() - started,
             )
+        spec = self.catalog.get(node.server, node.tool) if self.catalog is not None else None
+        if spec is not None:
+            resolved = as_text_arguments(resolved, spec.properties)
         rejected = self._rejection(node, resolved)
         if rejected is not None:
             status, error = rejected

@@ -7,9 +7,11 @@ here calls tools.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from evoflux.execute.text_values import parse_text
+from evoflux.workflow.schema_read import schema_types
 
 
 def output_value(structured: Any, text: str) -> Any:
@@ -56,3 +58,14 @@ def _trim(value: Any, keep: int, max_string: int) -> Any:
     if isinstance(value, str) and len(value) > max_string:
         return value[:max_string]
     return value
+
+
+def as_text_arguments(args: dict[str, Any], properties: Mapping[str, Any]) -> dict[str, Any]:
+    """`args` with structure given where the tool takes only text turned into its JSON text: an output read
+    from text (`parse_text`) and passed on whole to a tool that wants a string gets the text back."""
+    return {
+        name: json.dumps(value, ensure_ascii=False, default=str)
+        if isinstance(value, dict | list) and schema_types(properties.get(name)) == {"string"}
+        else value
+        for name, value in args.items()
+    }
