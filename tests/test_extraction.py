@@ -7,10 +7,12 @@ import json
 
 import pytest
 
+from evoflux.bench.runner import StrategySpec
 from evoflux.environment import ToolEnvironment
 from evoflux.execute.outcome import NodeStatus
 from evoflux.llm import Purpose, ScriptedChat
 from evoflux.scoring.budget import Budget
+from evoflux.search.loop import SearchSettings
 from evoflux.solver import solve_with
 from evoflux.strategy import RunContext, StopReason, StrategyLoop
 from evoflux.workflow.graph import Workflow
@@ -125,3 +127,15 @@ async def test_a_solve_shows_the_planner_the_glue_tools_and_runs_the_extraction_
     assert [c.purpose for c in chat.calls] == [Purpose.PLAN, Purpose.EXTRACT, Purpose.SYNTHESIZE]
     assert result.executed and result.execution.outcomes["x1"].output == 2023
     assert result.cost.by_purpose["extract"]["calls"] == 1
+
+
+async def test_the_no_glue_ablation_hides_the_glue_tools_from_the_evoflux_planner():
+    plan = {"steps": [CITATION], "answer": "{n1}"}
+    chat = ScriptedChat(json.dumps(plan), '{"answer": "See [n1]."}')
+    async with ToolEnvironment(bundled_config("library")) as env:
+        await solve_with(
+            TASK, env, chat, settings=SearchSettings(glue=False), budget=Budget(model_calls=2, iterations=1)
+        )
+    prompt = chat.calls[0].messages[0]["content"]
+    assert "evoflux:transform(" not in prompt and "evoflux:extract(" not in prompt
+    assert StrategySpec.parse("evoflux-no-glue").settings(0).glue is False

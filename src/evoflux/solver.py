@@ -132,7 +132,8 @@ async def solve_with(
     catalog = await env.catalog(servers)
     tools = [scored.tool for scored in ToolRetriever(catalog).rank(task, k=top_k, servers=servers)]
     # Every plan may count, sum or extract between the retrieved tools (and with none there is nothing to glue).
-    shown = [*tools, *GLUE_TOOLS.values()] if tools else []
+    glue = settings is None or settings.glue or strategy is not Strategy.EVOFLUX
+    shown = [*tools, *GLUE_TOOLS.values()] if tools and glue else tools
     context = RunContext(task, shown, catalog, env, client, budget or Budget(), seed, start)
     if strategy is Strategy.EVOFLUX:
         run = await _evolve(context, settings, on_candidate)

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from evoflux.bench.runner import StrategySpec
 from evoflux.catalog.tools import ToolSpec
 from evoflux.execute.outcome import Execution, NodeOutcome, NodeStatus
 from evoflux.llm import ScriptedChat
@@ -280,3 +281,13 @@ async def test_a_written_answer_without_the_number_asked_for_falls_back_to_the_t
     assert await write_answer(wordy, task, execution, None) == "3 orders were cancelled."
     counted = ScriptedChat(json.dumps({"answer": "Three orders were cancelled [n2]."}))
     assert await write_answer(counted, task, execution, None) == "Three orders were cancelled [n2]."
+
+
+def test_the_no_answer_check_ablation_counts_an_echo_as_complete():
+    task = "Who manages the Acme Corp account?"
+    workflow, execution = ran(graph_plan("{n2.entities[0].name}"), GRAPH_OUTPUTS)
+    unchecked = assessed(
+        "c", workflow, [], execution, task, GRAPH, origin="plan", iteration=0, answer_check=False
+    )
+    assert unchecked.fitness.complete and unchecked.shortfalls == ()
+    assert StrategySpec.parse("evoflux-no-answer-check").settings(0).answer_check is False

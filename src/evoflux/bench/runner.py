@@ -41,6 +41,8 @@ ABLATIONS = {
     "no-redesign": "redesign",
     "no-adaptive": "adaptive",
     "no-diversity": "diversity",
+    "no-glue": "glue",
+    "no-answer-check": "answer_check",
 }
 """Suffixes of `evoflux-...` strategy names, each switching off one part of the search."""
 MODEL_OUTAGE = "model unavailable: "

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from evoflux.catalog.tools import ToolSpec
 from evoflux.execute.outcome import Execution
-from evoflux.scoring.answer_check import check_answer
+from evoflux.scoring.answer_check import AnswerCheck, check_answer
 from evoflux.scoring.fitness import Fitness, score, shortfalls
 from evoflux.workflow.check import Issue
 from evoflux.workflow.edits import Edit
@@ -58,11 +58,13 @@ def assessed(
     iteration: int,
     parent: str | None = None,
     edits: Sequence[Edit] = (),
+    answer_check: bool = True,
 ) -> Candidate:
     """A checked (and perhaps executed) workflow with its fitness and shortfalls against the request: what the
-    steps left out of it, then, when the answer reads a step, what the answer fails of the answer check."""
+    steps left out of it, then, when the answer reads a step, what the answer fails of the answer check
+    (`answer_check=False`, an ablation, counts every answer as passing it)."""
     checked = shortfalls(task, workflow, execution, shown)
-    answer = check_answer(task, workflow, execution)
+    answer = check_answer(task, workflow, execution) if answer_check else AnswerCheck(asks=0, answered=0)
     fitness = score(workflow, issues, execution, task, shown, checked=checked, answer=answer)
     return Candidate(
         id=candidate_id,

@@ -42,6 +42,8 @@ class SearchSettings:
     redesign: bool = True
     adaptive: bool = True
     diversity: bool = True
+    glue: bool = True  # the transform and extract steps shown to the planner
+    answer_check: bool = True  # the answer check as a fitness tier and as shortfalls
     seed: int = 0
 
 
@@ -102,6 +104,7 @@ class Search(StrategyLoop):
             iteration=self.meter.iterations,
             parent=parent.id if parent else None,
             edits=edits,
+            answer_check=self.settings.answer_check,
         )
         self.candidates.append(candidate)
         if self.on_candidate is not None:
