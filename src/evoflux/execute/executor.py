@@ -14,7 +14,7 @@ from typing import Any, Protocol
 import anyio
 
 from evoflux.catalog.pool import CallStatus, ToolCallResult
-from evoflux.catalog.tools import ToolCatalog
+from evoflux.catalog.tools import ToolCatalog, ToolSpec
 from evoflux.execute.cache import CacheMode, CallCache, NotRecorded, call_key
 from evoflux.execute.failure_text import (
     failure_message,
@@ -190,11 +190,11 @@ class Executor:
         spec = self.catalog.get(node.server, node.tool) if self.catalog is not None else None
         if spec is not None:
             resolved = as_text_arguments(resolved, spec.properties)
-        rejected = self._rejection(node, resolved)
+        rejected = self._rejection(node, spec, resolved)
         if rejected is not None:
             status, error = rejected
             return NodeOutcome(node.id, status, error=error, args=resolved, started=started)
-        result, cached = await self._call(node, resolved, counters)
+        result, cached = await self._call(node, spec, resolved, counters)
         if result is None:
             return NodeOutcome(
                 node.id,
@@ -207,10 +207,10 @@ class Executor:
         value, note, empty, error = None, None, False, result.error or result.text or status.value
         if status is NodeStatus.OK:
             value = output_value(result.structured, result.text)
-            failure = self._failure_in(node, result, value)
+            failure = _failure_in(spec, result, value)
             if failure is None:
                 empty = is_empty(value)
-                if not empty and self.catalog is not None:
+                if not empty and self.catalog is not None and spec is not None:
                     self.catalog.observe(node.server, node.tool, value_schema(value))
                 value, note = cap_value(value, self.max_result_chars)
             else:  # an error the server returned as a result
@@ -230,25 +230,12 @@ class Executor:
             empty=empty,
         )
 
-    def _failure_in(self, node: ToolNode, result: ToolCallResult, value: Any) -> str | None:
-        """The error message a successful call's reply holds instead of a result, or None: text that reads as
-        a failure, or a short message where the tool usually returns objects or lists."""
-        reported = object_failure(value)
-        if reported is not None:
-            return reported
-        reply = result.text if result.structured is None else _wrapped_text(result.structured)
-        if reply is None:
-            return None  # the server's own structure, not a message
-        spec = self.catalog.get(node.server, node.tool) if self.catalog is not None else None
-        if reports_failure(reply) or off_shape_message(value, spec.result_schema if spec else None):
-            return failure_message(reply)
-        return None
-
-    def _rejection(self, node: ToolNode, args: dict[str, Any]) -> tuple[NodeStatus, str] | None:
-        """Why the catalog says this call cannot succeed, or None to go ahead."""
+    def _rejection(
+        self, node: ToolNode, spec: ToolSpec | None, args: dict[str, Any]
+    ) -> tuple[NodeStatus, str] | None:
+        """Why the catalog says this call cannot succeed (`spec` is its entry for the step), or None to go ahead."""
         if self.catalog is None:
             return None
-        spec = self.catalog.get(node.server, node.tool)
         if spec is None:
             down = self.down_reason(node.server) if self.down_reason is not None else None
             if down is not None:
@@ -262,9 +249,8 @@ class Executor:
         return NodeStatus.SCHEMA_REJECTED, "; ".join(issue.message for issue in issues)
 
     async def _call(
-        self, node: ToolNode, args: dict[str, Any], counters: dict[str, int]
+        self, node: ToolNode, spec: ToolSpec | None, args: dict[str, Any], counters: dict[str, int]
     ) -> tuple[ToolCallResult | None, bool]:
-        spec = self.catalog.get(node.server, node.tool) if self.catalog is not None else None
         version = self.catalog.server_version(node.server) if spec is not None else None
         cacheable = self.cache_uncacheable or spec is None or spec.cacheable
 
@@ -298,6 +284,21 @@ class Executor:
 def _is_rejection(error: str, result: ToolCallResult) -> bool:
     text = f"{error} {result.text}".lower()
     return any(mark in text for mark in REJECTION_MARKS)
+
+
+def _failure_in(spec: ToolSpec | None, result: ToolCallResult, value: Any) -> str | None:
+    """The error message a successful call's reply holds instead of a result, or None: an object that reports
+    its own failure, text that reads as a failure, or a short message where the tool usually returns objects or
+    lists (`spec`'s declared or observed output)."""
+    reported = object_failure(value)
+    if reported is not None:
+        return reported
+    reply = result.text if result.structured is None else _wrapped_text(result.structured)
+    if reply is None:
+        return None  # the server's own structure, not a message
+    if reports_failure(reply) or off_shape_message(value, spec.result_schema if spec else None):
+        return failure_message(reply)
+    return None
 
 
 def _wrapped_text(structured: Any) -> str | None:
