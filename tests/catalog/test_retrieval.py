@@ -363,3 +363,43 @@ def test_the_cheapest_producer_is_chosen():
         "cal:get_event",
         "cal:recent_events",
     ]
+
+
+def _doc_tool(name: str, description: str, **annotations: bool) -> ToolSpec:
+    schema = {"type": "object", "properties": {"filename": {"type": "string"}}, "required": ["filename"]}
+    return ToolSpec("doc", name, description, schema, annotations=annotations)
+
+
+# In the shape of office-word-mcp-server: readers marked read-only, writers unmarked and many of them.
+WORD_LIKE = ToolCatalog(
+    {
+        "doc": [
+            _doc_tool("add_footnote_to_document", "Add a footnote to a paragraph of a Word document"),
+            _doc_tool("add_heading", "Add a heading (section title) to a Word document"),
+            _doc_tool("format_text", "Format a range of text within a paragraph of a document"),
+            _doc_tool("get_document_text", "Extract all text from a Word document.", readOnlyHint=True),
+            _doc_tool("get_document_outline", "Get the structure of a Word document.", readOnlyHint=True),
+            _doc_tool("delete_paragraph", "Delete a paragraph.", destructiveHint=True),
+        ]
+    }
+)
+
+
+def test_a_tool_changes_state_by_its_annotations_or_its_leading_verb():
+    tools = {tool.name: tool for tool in WORD_LIKE}
+    assert retrieval.changes_state(tools["delete_paragraph"])
+    assert retrieval.changes_state(tools["add_heading"])
+    assert not retrieval.changes_state(tools["get_document_text"])
+    reader = ToolSpec("db", "execute_query", "Run a SQL query", {"type": "object"})
+    assert not retrieval.changes_state(reader)  # running a query may only read
+
+
+def test_a_question_ranks_every_tool_that_changes_state_after_those_that_look():
+    ranked = [s.tool.name for s in ToolRetriever(WORD_LIKE).rank("What are the sections of a.docx?", k=6)]
+    assert set(ranked[:2]) == {"get_document_outline", "get_document_text"}
+    assert "add_heading" in ranked[2:]  # unmarked on a server that marks its readers: it changes
+
+
+def test_a_request_to_change_keeps_the_writers_in_their_place():
+    ranked = [s.tool.name for s in ToolRetriever(WORD_LIKE).rank("Add a footnote to a.docx", k=3)]
+    assert ranked[0] == "add_footnote_to_document"

@@ -58,3 +58,19 @@ async def test_samples_are_short_and_say_when_a_step_returned_nothing():
     lines = output_samples(await Executor(Big()).run(workflow))
     assert lines[0].startswith('n1 returned: "xxx') and len(lines[0]) < 180 and lines[0].endswith("…")
     assert lines[1] == "n2 returned nothing"
+
+
+async def test_a_listing_of_records_shows_every_name_it_holds_even_past_the_sample_length():
+    columns = [
+        {"cid": i, "name": name, "type": "TEXT", "notnull": 0, "dflt_value": None, "pk": 0}
+        for i, name in enumerate(["book_id", "title", "author", "genre", "copies", "year_published"])
+    ]
+
+    class Schema:
+        async def call_tool(self, server, tool, args, *, timeout=None):
+            return ToolCallResult(CallStatus.OK, None, repr(columns), None, 0.0)
+
+    workflow = parse_workflow({"nodes": [{"id": "n1", "tool": "db:get_table_schema", "args": {}}]})
+    [line] = output_samples(await Executor(Schema()).run(workflow))
+    assert line.startswith("n1 returned: 6 rows of cid, name, type, notnull, dflt_value, pk")
+    assert "(names: book_id, title, author, genre, copies, year_published)" in line

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from evoflux.request.asks import CHOICE, DATE, LIST, NAME, NUMBER, TEXT, YES_NO, asks
+import pytest
+
+from evoflux.request.asks import CHOICE, DATE, LIST, NAME, NUMBER, TEXT, YES_NO, asks, asks_for_change
 
 
 def kinds(task: str) -> list[str]:
@@ -40,3 +42,19 @@ def test_two_part_requests_are_two_asks_each_with_its_own_words():
     assert kinds("Who wrote it and has it been reviewed?") == [NAME]  # no comma: one question
     assert "acme" in asks("Who manages the Acme account?")[0].mentions
     assert "who" not in asks("Who manages the Acme account?")[0].mentions
+
+
+@pytest.mark.parametrize(
+    ("task", "changes"),
+    [
+        ("Add a footnote to /d/a.docx", True),
+        ("What is the total? Then delete the row.", True),
+        ("I want to create a workbook", True),
+        ("Please update the price of X", True),
+        ("How many copies of travel books are there?", False),
+        ("How far is it to move from A to B?", False),
+        ("Which file lists the team?", False),
+    ],
+)
+def test_a_request_asks_for_a_change_when_a_clause_opens_with_a_verb_that_changes(task, changes):
+    assert asks_for_change(task) is changes

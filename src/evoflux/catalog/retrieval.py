@@ -9,6 +9,9 @@ Lexical and built from the catalog alone, so it works the same on servers it has
 - server hints: tools of the hinted servers come first, each hinted server's best tool at the top,
   the rest by score with a discount per better tool of the same server (so no server fills the list);
   without hints, each tool gains its server's best score instead (tasks use a server's tools together);
+- a request that asks for no change ranks every tool that changes a server's state after those that only
+  look: a write tool that shares the request's nouns (`add_footnote_to_document` for a question about a
+  document) is the wrong step for a question; ties go to tools that need fewer arguments;
 - producers: a chosen tool that needs an id brings in, right after it, the tool of its server that
   yields that id (read from output schemas and descriptions, or else the tool that is about the id's
   noun, e.g. `search_models` for `model_id`).
@@ -29,7 +32,8 @@ from bm25s.stopwords import STOPWORDS_EN
 
 from evoflux.catalog.tools import ToolCatalog, ToolSpec
 from evoflux.lexicon import ID_WORDS, name_words
-from evoflux.lexicon.vocabulary import TOOL_FILLER
+from evoflux.lexicon.vocabulary import CHANGE_VERBS, TOOL_FILLER
+from evoflux.request.asks import asks_for_change
 
 _LETTERS = re.compile(r"[A-Za-z]+")
 _SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+|\n+")
@@ -69,6 +73,18 @@ def tool_document(tool: ToolSpec) -> str:
             enum = prop.get("enum") or (prop.get("items") or {}).get("enum") or []
             parts.extend(str(v) for v in enum[:_MAX_ENUM_VALUES])
     return " ".join(parts)
+
+
+def changes_state(tool: ToolSpec) -> bool:
+    """Whether a tool changes what its server holds: its annotations say so, or (unless they say it only
+    reads) its name opens with a verb that changes (`add_footnote`, `set_cell`, `createRecord`)."""
+    marks = tool.annotations
+    if marks.get("readOnlyHint") is True:
+        return False
+    if marks.get("readOnlyHint") is False or marks.get("destructiveHint") is True:
+        return True
+    words = name_words(tool.name, lone_letters=False)
+    return bool(words) and words[0] in CHANGE_VERBS
 
 
 def lookup_arguments(tool: ToolSpec) -> list[str]:
@@ -193,6 +209,12 @@ class ToolRetriever:
         self._idf = {w: math.log(1 + (len(documents) - n + 0.5) / (n + 0.5)) for w, n in frequency.items()}
         self._name_words = [{w: self._idf[w] for w in tokens(t.name) if w in self._idf} for t in self.tools]
         self._needs = [self._needs_of(i) for i in range(len(self.tools))]
+        # A server that marks its reading tools read-only leaves unmarked the ones that change things.
+        marks_readers = {t.server for t in self.tools if t.annotations.get("readOnlyHint") is True}
+        self._changes = [
+            changes_state(t) or (t.server in marks_readers and t.annotations.get("readOnlyHint") is not True)
+            for t in self.tools
+        ]
 
     def rank(
         self, query: str, *, k: int = 8, servers: Iterable[str] | None = None, producers: bool = True
@@ -207,9 +229,13 @@ class ToolRetriever:
             return []
         hinted = [s for s in dict.fromkeys(servers or ()) if s in self.catalog.servers]
         scores = self._scores(query) if hinted else self._with_server_evidence(self._scores(query))
-        order = sorted(range(len(self.tools)), key=lambda i: (-scores[i], self.tools[i].key))
+        order = sorted(
+            range(len(self.tools)), key=lambda i: (-scores[i], len(self.tools[i].required), self.tools[i].key)
+        )
         if hinted:
             order = _hinted_first(order, scores, [t.server for t in self.tools], hinted)
+        if not asks_for_change(query):
+            order = [i for i in order if not self._changes[i]] + [i for i in order if self._changes[i]]
         if producers:
             order = self._with_producers(order)
         return [ScoredTool(self.tools[i], scores[i]) for i in order[:k]]

@@ -74,6 +74,12 @@ WRITE_VERBS = frozenset(
     | {"rename", "drop", "modify", "append", "execute", "run", "send", "upload", "commit", "push", "merge"}
     | {"apply", "clear", "reset", "install", "save", "copy", "patch", "replace", "download", "kill"}
 )
+# Verbs that open a tool name (or a request's clause) that changes what a server holds: the write verbs
+# without those that also run a read ("execute_query", "run_report", "download_file"), with the verbs of
+# office and file tools that change a document in place or write a new file.
+CHANGE_VERBS = (WRITE_VERBS - {"execute", "run", "download", "send"}) | frozenset(
+    {"format", "import", "export", "protect", "unprotect", "customize", "enable", "disable", "toggle"}
+)
 # Verbs a written tool name may add to say "call it" (`run_search`, `do_lookup`).
 INVOKE_VERBS = frozenset({"do", "run", "call"})
 # English function words (and the "e", "g" of "e.g.") that carry no meaning in names and descriptions.

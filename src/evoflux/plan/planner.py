@@ -14,6 +14,8 @@ from typing import Any
 from evoflux.catalog.tools import ToolCatalog, ToolSpec
 from evoflux.errors import UserError
 from evoflux.execute.outcome import Execution
+from evoflux.lexicon import name_words
+from evoflux.lexicon.vocabulary import NAME_FIELD_WORDS
 from evoflux.llm import ChatModel, ModelReply, Purpose
 from evoflux.plan.toolcards import tool_cards
 from evoflux.workflow.graph import Workflow
@@ -61,9 +63,27 @@ def output_samples(execution: Execution | None, chars: int = 150) -> list[str]:
         if outcome.empty:
             lines.append(f"{node.id} returned nothing")
             continue
-        shown = json.dumps(outcome.output, ensure_ascii=False, default=str)
-        lines.append(f"{node.id} returned: {shown[:chars]}{'…' if len(shown) > chars else ''}")
+        lines.append(f"{node.id} returned: {_sample(outcome.output, chars)}")
     return lines
+
+
+def _sample(output: Any, chars: int) -> str:
+    """The head of `output` as JSON; rows of records are summed up first (how many, their fields and the
+    names they hold), so that a listing's every name shows (a table's columns, a folder's files)."""
+    head = ""
+    if isinstance(output, list) and len(output) > 1 and all(isinstance(row, dict) for row in output):
+        fields = list(dict.fromkeys(str(key) for row in output for key in row))
+        names = [
+            str(row[key])
+            for row in output
+            for key in row
+            if set(name_words(str(key))) & NAME_FIELD_WORDS and isinstance(row[key], str)
+        ]
+        head = f"{len(output)} rows of {', '.join(fields)}"
+        head += f" (names: {', '.join(dict.fromkeys(names))}); first: " if names else "; first: "
+        output, chars = output[0], chars + len(head)
+    shown = head + json.dumps(output, ensure_ascii=False, default=str)
+    return shown[:chars] + ("…" if len(shown) > chars else "")
 
 
 @dataclass(frozen=True)

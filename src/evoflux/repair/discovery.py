@@ -79,7 +79,7 @@ def discover_unknown_name(
         or not context.unchanged(workflow, node_id)
     ):
         return None
-    unknown = unknown_name(node, _failure_text(context, node_id))
+    unknown = unknown_name(node, failure_text(context, node_id))
     if unknown is None:
         return None
     before = upstream_of(workflow, node_id)
@@ -102,7 +102,7 @@ def unknown_name(node: ToolNode, error: str | None) -> Unknown | None:
     if not error:
         return None
     found = []
-    for path, value in _string_args(node.args):
+    for path, value in string_args(node.args):
         pieces = [value] if len(value.split()) <= _MAX_NAME_WORDS else []
         pieces += [p for p in _PIECE.findall(value) if p != value]
         for piece in dict.fromkeys(pieces):
@@ -163,7 +163,7 @@ def closest_listed(name: str, names: list[str]) -> str | None:
 # ---------------------------------------------------------------- the failure
 
 
-def _failure_text(context: RepairContext, node_id: str) -> str | None:
+def failure_text(context: RepairContext, node_id: str) -> str | None:
     """The error of a failed call, or a short text (or `error` field) that an ok call returned."""
     outcome = context.execution.outcomes.get(node_id) if context.execution is not None else None
     if outcome is None:
@@ -176,15 +176,15 @@ def _failure_text(context: RepairContext, node_id: str) -> str | None:
     return output if isinstance(output, str) and len(output) <= _MAX_ERROR_TEXT else None
 
 
-def _string_args(value: Any, path: ArgPath = ()) -> Iterator[tuple[ArgPath, str]]:
+def string_args(value: Any, path: ArgPath = ()) -> Iterator[tuple[ArgPath, str]]:
     if isinstance(value, str):
         yield path, value
     elif isinstance(value, Mapping):
         for key, item in value.items():
-            yield from _string_args(item, (*path, key))
+            yield from string_args(item, (*path, key))
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            yield from _string_args(item, (*path, index))
+            yield from string_args(item, (*path, index))
 
 
 def _named_unknown(error: str, piece: str) -> bool:
@@ -295,7 +295,7 @@ def _from_failing(arg: str, spec: ToolSpec, node: ToolNode, unknown: Unknown, se
     if isinstance(given, str | int | float) and not isinstance(given, bool):
         return given
     if words & TABLE_NOUNS:
-        tables = {t for _, text in _string_args(node.args) for t in _tables_in(text)}
+        tables = {t for _, text in string_args(node.args) for t in _tables_in(text)}
         return tables.pop() if len(tables) == 1 else None
     return None
 

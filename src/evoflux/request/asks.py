@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from evoflux.lexicon import DATE_WORDS, singular
+from evoflux.lexicon.vocabulary import CHANGE_VERBS
 
 # The kinds of value an ask wants; TEXT when the words do not tell.
 NUMBER, DATE, NAME, LIST, YES_NO, CHOICE, TEXT = "number", "date", "name", "list", "yes/no", "choice", "text"
@@ -99,6 +100,10 @@ _CLAUSE = re.compile(
     rf"(?:{_OPENERS})\b)|,\s+and\s+(?=(?:{'|'.join(sorted(_AUXILIARIES))})\s)",
     re.I,
 )
+_CHANGE = re.compile(
+    rf"(?:^|[.;:!?]\s+|\b(?:{'|'.join(sorted(_LEAD_INS))}|(?:want|need|like|have)\s+to)\s+)(?:{'|'.join(sorted(CHANGE_VERBS))})\b",
+    re.I,
+)
 _CONDITION = re.compile(r"^\s*if\b[^,]*,\s*", re.I)  # "If not, ..." / "If I ship X to Y, ..."
 
 
@@ -125,6 +130,12 @@ def asks(task: str) -> tuple[Ask, ...]:
     if not found and words_of(task):
         found.append(Ask(task.strip(), TEXT, _mentions(task)))
     return tuple(found)
+
+
+def asks_for_change(task: str) -> bool:
+    """Whether the request asks to change something on a server: a sentence or clause that opens with a verb
+    that changes ("Add a row ...", "..., then delete it"), or such a verb after "want/need to" or "please"."""
+    return _CHANGE.search(task) is not None
 
 
 def words_of(text: str) -> list[str]:

@@ -33,8 +33,9 @@ GLUE_TOOLS: dict[str, ToolSpec] = {
     TRANSFORM: ToolSpec(
         VALIDATOR_SERVER,
         TRANSFORM,
-        "Count, sum, filter, sort or pick from earlier outputs with a JMESPath expression, "
-        'e.g. {"input": "$n1.items", "expression": "length([?price > `10`])"}',
+        "Count, sum, filter, sort or pick from what an earlier tool step returned, with a JMESPath "
+        'expression; never a first step, e.g. as n2: {"input": "$n1.rows", "expression": '
+        '"length([?status == `open`])"}',
         {
             "type": "object",
             "properties": {
@@ -50,8 +51,9 @@ GLUE_TOOLS: dict[str, ToolSpec] = {
     EXTRACT: ToolSpec(
         VALIDATOR_SERVER,
         EXTRACT,
-        "Ask the model for one value found in free text, typed by a JSON schema, "
-        'e.g. {"extract": "the author\'s name", "from": "$n1", "schema": {"type": "string"}}',
+        "Ask the model for one value written in the text an earlier tool step returned, typed by a JSON "
+        'schema; never a first step, e.g. as n2: {"extract": "the author\'s name", "from": "$n1", '
+        '"schema": {"type": "string"}}',
         {
             "type": "object",
             "properties": {
