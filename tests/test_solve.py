@@ -106,17 +106,15 @@ RECORDED = {
         tool_calls=0,
         executed=False,
     ),
-    # Found the product but read a field the search does not return, so the price step never ran; the answer
-    # says the price is not available.
+    # Searched for the product, then read its price with the id the search returned.
     "shop": Recorded(
         tools=("shop:search_products", "shop:get_product"),
-        statuses={"n1": "ok", "n2": "unresolved_ref", "answer": "skipped"},
+        statuses={"n1": "ok", "n2": "ok", "answer": "ok"},
         issues=(),
-        answer="(incomplete: step n2 failed) The price of the Barista Pro 2 Espresso Machine in US dollars is not "
-        "available in the given information.",
+        answer="The price of the Barista Pro 2 Espresso Machine in US dollars is 649.0",
         purposes={"plan": 1, "synthesize": 1},
-        tool_calls=1,
-        executed=False,
+        tool_calls=2,
+        executed=True,
     ),
     # Asked for the book by its title where an id belongs: the server refused, so the availability check was
     # skipped and there is no evidence to answer from.

@@ -144,13 +144,14 @@ RECORDED = {
     "replan": Recorded(OSLO_TOOLS, True, "29.6 Fahrenheit", {"plan": 1, "synthesize": 1}, 2),
     # The sampled second plan differed only in its answer sentence; its tool calls came from the call cache.
     "best-of-n": Recorded(OSLO_TOOLS, True, "29.6 Fahrenheit", {"plan": 2, "synthesize": 1}, 2),
-    # Looked the station up, read the conditions in imperial units, then finished.
+    # Looked the station up, then tried to pick the temperature out with two transform steps that read no
+    # conditions; out of calls, it answered a number no step returned.
     "react": Recorded(
-        OSLO_TOOLS,
-        True,
-        "The temperature right now in Oslo in Fahrenheit is 29.6 degrees Fahrenheit.",
-        {"react": 3},
-        2,
+        ("weather:search_stations", "evoflux:transform", "evoflux:transform"),
+        False,
+        "The temperature in Oslo is 15.0 degrees Fahrenheit.",
+        {"react": 4},
+        1,
     ),
     # No call left for the synthesizer: the answer is the plan's template, filled from what ran.
     "replan-1": Recorded(
@@ -161,7 +162,7 @@ RECORDED = {
     ),
     # Forced to finish at once, the model answered without a tool call, and wrongly.
     "react-1": Recorded(
-        (), False, "The current temperature in Oslo is 10 degrees Fahrenheit.", {"react": 1}, 0
+        (), False, "The temperature right now in Oslo is 10.0 degrees Fahrenheit.", {"react": 1}, 0
     ),
     # The first plan made up an ISBN and the server refused it; told the server's error and what was missing,
     # the model searched for the book by title, read it and answered from what ran.

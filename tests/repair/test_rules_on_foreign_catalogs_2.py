@@ -158,6 +158,18 @@ def test_retarget_reference_points_a_step_number_at_its_step(mcpbench):
     assert EditOp.REWIRE in [edit.op for edit in result.edits]
 
 
+@pytest.mark.parametrize("bad", ["$n0.customers", "$n2.items"])
+def test_retarget_reference_points_a_glue_step_at_the_tool_step_it_follows(mcpbench, bad):
+    result = repaired(
+        mcpbench,
+        {"id": "n1", "tool": LIVE_TEMP, "args": {"city": "Oslo"}},
+        {"id": "n2", "tool": "evoflux:transform", "args": {"input": bad, "expression": "length(@)"}},
+        {"id": "answer", "answer": "{n2}"},
+        task=FAHRENHEIT_TASK,
+    )
+    assert result.workflow.node("n2").args["input"] == Ref("n1", ())
+
+
 @pytest.mark.parametrize("how", ["executed", "observed"])
 def test_fix_reference_paths_moves_a_misnamed_field_to_the_one_returned(mcpbench, how):
     nodes = (

@@ -30,6 +30,7 @@ from evoflux.repair.fields import (
 )
 from evoflux.request.options import argument_schema
 from evoflux.workflow.edits import remove_wait, rewire
+from evoflux.workflow.glue import is_glue
 from evoflux.workflow.graph import AnswerNode, Node, PathStep, Ref, ToolNode, Workflow, iter_refs
 from evoflux.workflow.issues import Issue, IssueCode
 from evoflux.workflow.paths import get_arg
@@ -49,7 +50,8 @@ def retarget_reference(
 ) -> Fix | None:
     """ref_missing_node / ref_self / ref_to_answer: point the reference at the one upstream step whose output
     has the path (a missing id may also be matched up to case, `$N2` -> `n2`, or by its number, `$step2` ->
-    `n2`), else at the field that clearly fits; an `after` entry with a bad target is dropped."""
+    `n2`), else at the field that clearly fits, else (a glue step) at the whole output of the tool step it
+    follows; an `after` entry with a bad target is dropped."""
     node = workflow.node(issue.node or "")
     if node is None or workflow.ids.count(node.id) > 1:
         return None
@@ -116,12 +118,23 @@ def _alternative(
                 and path_exists(workflow, Ref(same[0], ref.path), catalog, context) is not False
             ):
                 return Ref(same[0], ref.path)
-    if not ref.path:
-        return None
-    consumer, schema = _consumer(workflow, node, path, catalog)
-    fields = [f for c in candidates for f in node_fields(workflow, c, catalog, context)]
-    best = clear_winner(_rank_paths(fields, ref.path, consumer, schema))
-    return Ref(best.node, best.path) if best is not None else None
+    if ref.path:
+        consumer, schema = _consumer(workflow, node, path, catalog)
+        fields = [f for c in candidates for f in node_fields(workflow, c, catalog, context)]
+        best = clear_winner(_rank_paths(fields, ref.path, consumer, schema))
+        if best is not None:
+            return Ref(best.node, best.path)
+    return _glue_source(workflow, node, candidates) if isinstance(node, ToolNode) and is_glue(node) else None
+
+
+def _glue_source(workflow: Workflow, node: ToolNode, candidates: list[str]) -> Ref | None:
+    """What a glue step with a bad reference works on: the whole output of the last tool step listed before
+    it, else of the one tool step it can read (a glue step is written after what it counts or reads)."""
+    tools = [c for c in candidates if isinstance(step := workflow.node(c), ToolNode) and not is_glue(step)]
+    at = workflow.ids.index(node.id)
+    before = [c for c in tools if workflow.ids.index(c) < at]
+    chosen = before[-1] if before else (tools[0] if len(tools) == 1 else None)
+    return Ref(chosen, ()) if chosen is not None else None
 
 
 def _digits(node_id: str) -> str:
