@@ -35,6 +35,7 @@ from evoflux.llm import (
     CassetteMode,
     ModelConfig,
     ModelReply,
+    Purpose,
     UsageLedger,
     open_client,
 )
@@ -144,13 +145,13 @@ RECORDED = {
     "replan": Recorded(OSLO_TOOLS, True, "29.6 Fahrenheit", {"plan": 1, "synthesize": 1}, 2),
     # The sampled second plan differed only in its answer sentence; its tool calls came from the call cache.
     "best-of-n": Recorded(OSLO_TOOLS, True, "29.6 Fahrenheit", {"plan": 2, "synthesize": 1}, 2),
-    # Looked the station up, then tried to pick the temperature out with two transform steps that read no
-    # conditions; out of calls, it answered a number no step returned.
+    # Looked the station up, then tried to pick the temperature out of the search with a transform and an
+    # extraction; the budget ended before it gave an answer.
     "react": Recorded(
-        ("weather:search_stations", "evoflux:transform", "evoflux:transform"),
+        ("weather:search_stations", "evoflux:transform", "evoflux:extract"),
         False,
-        "The temperature in Oslo is 15.0 degrees Fahrenheit.",
-        {"react": 4},
+        "Could not complete: the budget ended before the model gave an answer.",
+        {"react": 3, "extract": 1},
         1,
     ),
     # No call left for the synthesizer: the answer is the plan's template, filled from what ran.
@@ -165,10 +166,11 @@ RECORDED = {
         (), False, "The temperature right now in Oslo is 10.0 degrees Fahrenheit.", {"react": 1}, 0
     ),
     # The first plan made up an ISBN and the server refused it; told the server's error and what was missing,
-    # the model searched for the book by title, read it and answered from what ran.
+    # the model searched for the book by title and read it; its template read a field the book does not have
+    # (so the run is not executed end to end), and the answer was written from what ran.
     "replan-library": Recorded(
         ("library:search_books", "library:get_book"),
-        True,
+        False,
         "Yes, the book 'The Quiet Algorithm' is available at the Central Library branch.",
         {"plan": 1, "redesign": 1, "synthesize": 1},
         3,
@@ -281,20 +283,26 @@ async def test_best_of_n_plans_with_distinct_seeds_greedy_first() -> None:
 async def test_react_workflow_has_a_node_per_action_and_truncated_observations() -> None:
     result, spy, _ = await replay("react")
     assert result.workflow is not None and result.execution is not None
+    turns = [
+        (m, kw) for m, kw in spy.requests if kw["purpose"] is Purpose.REACT
+    ]  # not the extract step's call
     actions = []
-    for messages, _ in spy.requests[1:]:
+    for messages, _ in turns[1:]:
         reply = json.loads(messages[-2]["content"])  # the assistant turn before the newest observation
         actions.append(reply["action"])
     tool_nodes = result.workflow.tool_nodes
-    assert [f"{n.server}:{n.tool}" for n in tool_nodes] == [a["tool"] for a in actions if a["tool"] != FINISH]
-    assert [n.args for n in tool_nodes] == [a["args"] for a in actions if a["tool"] != FINISH]
+    taken = [a for a in actions if a["tool"] != FINISH]
+    # The last turn's action shows in no later request: it was taken with the budget's last call.
+    assert len(tool_nodes) == len(taken) + 1
+    assert [f"{n.server}:{n.tool}" for n in tool_nodes[:-1]] == [a["tool"] for a in taken]
+    assert [n.args for n in tool_nodes[:-1]] == [a["args"] for a in taken]
     assert [n.after for n in tool_nodes] == [(), *((n.id,) for n in tool_nodes[:-1])]
-    observations = [m["content"] for m in spy.requests[-1][0] if m["content"].startswith("observation: ")]
-    assert len(observations) == len(tool_nodes)
+    observations = [m["content"] for m in turns[-1][0] if m["content"].startswith("observation: ")]
+    assert len(observations) == len(tool_nodes) - 1  # the last action was taken with the budget's last call
     assert all(len(o) <= len("observation: ") + OBSERVATION_CHARS for o in observations)
-    system = spy.requests[0][0][0]
-    assert all(messages[0] == system for messages, _ in spy.requests)  # a stable, cacheable prefix
-    assert set(result.cost.by_purpose) == {"react"}
+    system = turns[0][0][0]
+    assert all(messages[0] == system for messages, _ in turns)  # a stable, cacheable prefix
+    assert set(result.cost.by_purpose) == {"react", "extract"}
 
 
 # ---------------------------------------------------------------- pieces, without a model

@@ -11,6 +11,6 @@ def test_each_glue_tool_is_one_untruncated_line_with_its_example():
     assert len(lines) == 2
     transform, extract = lines
     assert transform.startswith("evoflux:transform(input*: any, expression*: string (jmespath)) - ")
-    assert transform.endswith('"expression": "length([?status == `open`])"}')
+    assert transform.endswith('"expression": "length([?status == \'open\'])"}')
     assert extract.startswith("evoflux:extract(extract*: string, from*: any, schema: object) - ")
     assert extract.endswith('"schema": {"type": "string"}}')

@@ -11,7 +11,7 @@ import pytest
 from evoflux.catalog.tools import ToolCatalog, ToolSpec
 from evoflux.execute.outcome import NodeStatus
 from evoflux.workflow.edits import EditOp
-from evoflux.workflow.graph import Ref
+from evoflux.workflow.graph import STAR, Ref
 from tests.repair.repair_helpers import executed, flow, repaired
 
 SNAPSHOT = Path(__file__).parents[3] / "shared" / "mcpbench" / "tool_catalog.json"
@@ -67,3 +67,17 @@ def test_no_count_step_when_the_request_does_not_ask_how_many_or_nothing_was_lis
         parks, *STEPS, task=counting, execution=executed(workflow, n1=(NodeStatus.OK, one))
     ).edits
     assert not repaired(parks, *STEPS, task=counting).edits  # not run, no output schema: unknown, left alone
+
+
+def test_asked_which_parks_an_answer_that_reads_the_first_park_reads_every_park(parks):
+    steps = (STEPS[0], {"id": "answer", "answer": "California has {n1.data[0].fullName}."})
+    task = "Which national parks are there in California?"
+    run = executed(flow(parks, *steps, task=task), n1=(NodeStatus.OK, PARKS))
+    result = repaired(parks, *steps, task=task, execution=run)
+    assert [e.op for e in result.edits] == [EditOp.REWIRE]
+    assert result.workflow.answer.text.refs == (Ref("n1", ("data", STAR, "fullName")),)
+    one = {**PARKS, "data": PARKS["data"][:1]}  # a list of one: its first item is the list
+    alone = executed(flow(parks, *steps, task=task), n1=(NodeStatus.OK, one))
+    assert not repaired(parks, *steps, task=task, execution=alone).edits
+    asked_one = "What is the name of the first park listed for California?"
+    assert not repaired(parks, *steps, task=asked_one, execution=run).edits

@@ -13,7 +13,7 @@ from repair_helpers import executed, flow, ops
 from evoflux.catalog.tools import ToolCatalog, ToolSpec
 from evoflux.execute.outcome import NodeStatus
 from evoflux.repair import repair_workflow
-from evoflux.repair.discovery import is_discovery_tool
+from evoflux.repair.discovery import closest_listed, is_discovery_tool
 from evoflux.workflow.edits import EditOp
 
 MCPBENCH = Path(__file__).parents[3] / "shared" / "mcpbench" / "tool_catalog.json"
@@ -213,3 +213,27 @@ def test_listing_and_search_tools_of_the_mcpbench_servers():
         "Time MCP:convert_time",
     }
     assert not writers & found
+
+
+def test_a_name_the_model_padded_or_reordered_becomes_the_one_listed_name_it_holds():
+    assert closest_listed("library_books", ["books", "members", "loans"]) == "books"
+    assert closest_listed("publication_year", ["book_id", "title", "year_published"]) == "year_published"
+    assert closest_listed("member_name", ["member_id", "name", "joined"]) is None  # two fit: no guess
+
+
+def test_a_listing_that_ran_beside_the_failing_step_is_read_too():
+    # In the shape of mcp-sqlite: the tables were listed by a step the query does not wait for.
+    wf = flow(
+        CATALOG,
+        {"id": "n1", "tool": "db:list_tables", "args": {}},
+        {"id": "n2", "tool": "db:read_query", "args": {"query": "SELECT title FROM library_books"}},
+        {"id": "answer", "answer": "{n2}"},
+    )
+    run = executed(
+        wf,
+        n1=(NodeStatus.OK, [{"name": "books"}, {"name": "loans"}]),
+        n2=(NodeStatus.TOOL_ERROR, "Error: SQLITE_ERROR: no such table: library_books"),
+    )
+    result = repair_workflow(wf, CATALOG, execution=run)
+    assert result.workflow.node("n2").args == {"query": "SELECT title FROM books"}
+    assert EditOp.ADD_STEP not in ops(result)

@@ -334,6 +334,21 @@ def test_ref_missing_node_in_after_suggests_a_near_id(catalog):
     assert (issue.node, issue.arg, issue.suggestions[0]) == ("n2", "after", "fetch")
 
 
+def test_ref_missing_node_never_suggests_the_answer_or_a_step_that_reads_it(catalog):
+    alone = [
+        {"id": "n1", "tool": "web:search", "args": {"query": "$n0.title"}},
+        {"id": "answer", "answer": "{n1}"},
+    ]
+    issue = only(issues_of(alone, catalog), IssueCode.REF_MISSING_NODE)
+    assert issue.suggestions == () and "add a step that calls a tool before n1" in issue.hint
+    after = [
+        {"id": "n1", "tool": "web:search", "args": {"query": "$n0.title"}},
+        {"id": "n2", "tool": "web:search", "args": {"query": "$n1.title"}},
+        {"id": "answer", "answer": "{n2}"},
+    ]
+    assert "n2" not in only(issues_of(after, catalog), IssueCode.REF_MISSING_NODE).suggestions
+
+
 def test_ref_to_answer(catalog):
     nodes = [
         {"id": "n1", "tool": "web:search", "args": {"query": "x"}},

@@ -20,10 +20,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from evoflux.catalog.tools import ToolCatalog, ToolSpec
-from evoflux.lexicon import name_words, singular, squash
+from evoflux.lexicon import ID_WORDS, name_words, singular, squash
 from evoflux.lexicon.vocabulary import (
     DESCRIBE_NOUNS,
     FILTER_WORDS,
+    FUNCTION_WORDS,
     LOOK_VERBS,
     NAME_FIELD_WORDS,
     SEARCH_VERBS,
@@ -69,9 +70,10 @@ class Unknown:
 def discover_unknown_name(
     workflow: Workflow, node_id: str, catalog: ToolCatalog, context: RepairContext
 ) -> Fix | None:
-    """A step that ran, unchanged since, and failed naming a piece of its arguments as unknown: when a
-    discovery step of its server ran before it, the piece becomes the one close name that step listed;
-    else such a step is added, filled from the failing step's arguments (see `_discovery_step`)."""
+    """A step that ran, unchanged since, and failed naming a piece of its arguments as unknown: the piece
+    becomes the one close name a discovery step of its server listed (one that ran anywhere in the workflow,
+    or one before it); when none runs before it, such a step is added, filled from the failing step's
+    arguments (see `_discovery_step`)."""
     node = workflow.node(node_id)
     if (
         not isinstance(node, ToolNode)
@@ -83,11 +85,15 @@ def discover_unknown_name(
     if unknown is None:
         return None
     before = upstream_of(workflow, node_id)
+    ran = context.outputs(workflow)
     looked = [
-        step for step in workflow.ids if step in before and _is_discovery_step(workflow, step, node, catalog)
+        step
+        for step in workflow.ids
+        if (step in before or step in ran) and _is_discovery_step(workflow, step, node, catalog)
     ]
-    if looked:
-        return _renamed(workflow, node, unknown, looked, context)
+    renamed = _renamed(workflow, node, unknown, looked, context) if looked else None
+    if renamed is not None or any(step in before for step in looked):
+        return renamed
     if any(
         node_id in upstream_of(workflow, other.id) and _is_discovery_step(workflow, node_id, other, catalog)
         for other in workflow.tool_nodes
@@ -143,21 +149,36 @@ def listed_names(value: Any) -> list[str]:
 
 def closest_listed(name: str, names: list[str]) -> str | None:
     """The one listed name `name` means: a clear near name (`similar.close_name`), else the one it
-    abbreviates letter by letter (`qty` -> `quantity`), else the one clearly closest in spelling."""
+    abbreviates letter by letter (`qty` -> `quantity`), else the one whose words it holds all of with more
+    (`library_books` -> `books`), else the one clearly closest in spelling, else the one that shares a word
+    with it (`publication_year` -> `year_published`)."""
     found = close_name(name, names)
     if found is not None:
         return found
     abbreviated = [n for n in names if _abbreviates(name, n)]
     if abbreviated:
         return abbreviated[0] if len(abbreviated) == 1 else None
+    mine = _meaning_words(name)
+    held = [n for n in names if (words := _meaning_words(n)) and words < mine]
+    if held:
+        return held[0] if len(held) == 1 else None
     squashed = squash(name)
-    return the_one(
+    spelt = the_one(
         [n for n in names if n != name],
         (),
         lambda n: difflib.SequenceMatcher(None, squashed, squash(n)).ratio(),
         cutoff=_CHAR_CUTOFF,
         margin=_CHAR_MARGIN,
     )
+    if spelt is not None:
+        return spelt
+    sharing = [n for n in dict.fromkeys(names) if n != name and _meaning_words(n) & mine]
+    return sharing[0] if len(sharing) == 1 else None
+
+
+def _meaning_words(name: str) -> set[str]:
+    """A name's words that say what it is, singular: not ids, not function words (`book_id` -> {book})."""
+    return {singular(w) for w in name_words(name) if w not in ID_WORDS and w not in FUNCTION_WORDS}
 
 
 # ---------------------------------------------------------------- the failure
@@ -347,7 +368,8 @@ def _renamed(
     found = closest_listed(unknown.piece, names)
     if found is None and last and folder:
         found = closest_listed(last, names)
-        found = None if found is None else (found if found.startswith("/") else f"{folder}/{found}")
+    if found is not None and folder and unknown.piece.startswith("/") and not found.startswith("/"):
+        found = f"{folder}/{found}"  # a listed name in the folder the path named
     if found is None:
         return None
     value = get_arg(node.args, unknown.path)

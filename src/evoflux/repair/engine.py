@@ -18,6 +18,7 @@ from evoflux.repair import (
     conversions,
     discovery,
     filters,
+    glue_fallback,
     lookups,
     offered,
     producers,
@@ -71,14 +72,17 @@ OUTCOME_RULES: dict[NodeStatus, tuple[Rule[NodeOutcome], ...]] = {
     NodeStatus.SCHEMA_REJECTED: (lookups.look_up_misread_id, references.rebind_misfit_reference),
 }
 
-# Rules every node gets each round: reference paths, fields no step gives, a list the answer reads where the request
-# asks how many, whole outputs where one field is needed, repeated calls, searches that found nothing, names a server
-# said it does not know, ids and quantities nothing supports, options the request names, and quantities in a unit
-# the request does not ask for.
+# Rules every node gets each round: glue steps that failed on real outputs, reference paths, fields no step gives,
+# a list the answer reads where the request asks how many (or only its first item where it asks for a list), whole
+# outputs where one field is needed, repeated calls, searches that found nothing, values an error offered, names a
+# server said it does not know, ids and quantities nothing supports, options the request names, and quantities in
+# a unit the request does not ask for.
 NODE_RULES: tuple[Rule[str], ...] = (
+    glue_fallback.drop_failed_glue,
     references.fix_reference_paths,
     producers.read_missing_field,
     aggregates.count_listed_answer,
+    aggregates.list_every_item,
     references.narrow_whole_output,
     structure.drop_duplicate_call,
     filters.widen_empty_search,

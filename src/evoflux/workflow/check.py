@@ -287,9 +287,11 @@ def _target_issue(graph: _Graph, node: Node, target: str, arg: str | None, reads
         )
         return Issue(IssueCode.REF_SELF, node.id, arg, f"{node.id} {verb}", hint, _before(graph, node))
     if found is None:
-        others = [i for i in workflow.ids if i != node.id]
+        others = _before(graph, node)  # never the answer, never a step that reads this one
         close = tuple(nearest(target, others, limit=3, cutoff=0.3))
         hint = f"did you mean {close[0]}?" if close else f"use one of: {_listed(others)}"
+        if not others:
+            hint = f"no step gives it: add a step that calls a tool before {node.id} and read its output"
         return Issue(IssueCode.REF_MISSING_NODE, node.id, arg, f"there is no node {target!r}", hint, close)
     if isinstance(found, AnswerNode) and isinstance(node, ToolNode):
         options = _before(graph, node)

@@ -35,7 +35,7 @@ GLUE_TOOLS: dict[str, ToolSpec] = {
         TRANSFORM,
         "Count, sum, filter, sort or pick from what an earlier tool step returned, with a JMESPath "
         'expression; never a first step, e.g. as n2: {"input": "$n1.rows", "expression": '
-        '"length([?status == `open`])"}',
+        "\"length([?status == 'open'])\"}",
         {
             "type": "object",
             "properties": {
