@@ -3,6 +3,7 @@ third-party servers (a spreadsheet server that lists its sheets, a document serv
 
 from __future__ import annotations
 
+import pytest
 from repair_helpers import executed, flow
 
 from evoflux.catalog.tools import ToolCatalog, ToolSpec
@@ -60,22 +61,16 @@ def test_the_only_listed_sheet_replaces_the_unknown_one():
     assert result.workflow.node("n1").args["sheet"] == "Team"
 
 
-def test_the_listed_sheet_the_request_names_is_taken():
-    result = failed(
-        read("Sales"),
-        "Sheet 'Sales' not found. Available sheets: 'About', 'By region', 'Targets'.",
-        task="What was the North revenue in the quarter, by region?",
-    )
-    assert result.workflow.node("n1").args["sheet"] == "By region"
-
-
-def test_no_value_is_guessed_when_several_fit_equally():
-    result = failed(
-        read("Sales"),
-        "Sheet 'Sales' not found. Available sheets: 'About', 'By region', 'Targets'.",
-        task="What is the West region's sales target?",
-    )
-    assert result.workflow.node("n1").args["sheet"] == "Sales"
+@pytest.mark.parametrize(
+    ("task", "sheet"),
+    [
+        ("What was the North revenue in the quarter, by region?", "By region"),  # the one the request names
+        ("What is the West region's sales target?", "Sales"),  # two fit equally: no guess
+    ],
+)
+def test_the_listed_sheet_the_request_names_is_taken_and_no_other_is_guessed(task, sheet):
+    error = "Sheet 'Sales' not found. Available sheets: 'About', 'By region', 'Targets'."
+    assert failed(read("Sales"), error, task=task).workflow.node("n1").args["sheet"] == sheet
 
 
 def test_an_argument_the_error_names_takes_the_close_option():
