@@ -22,8 +22,6 @@ NOT_FOUND_WORDING = (
     "unrecognized",
     "no match",
 )
-# Wording that says a value could not be found or used, besides the not-found wording (`Invalid timezone`,
-# `could not find a file named ...`).
 # Words that lead an error's list of the values a server accepts ("Available sheets: ...", "Valid options
 # are ...", "must be one of ...").
 OFFERING_WORDING = (
@@ -36,6 +34,8 @@ OFFERING_WORDING = (
     "possible",
     "existing",
 )
+# Wording that says a value could not be found or used, besides the not-found wording (`Invalid timezone`,
+# `could not find a file named ...`).
 CANNOT_FIND_WORDING = ("invalid", "cannot find", "can't find", "could not find", "unable to find")
 # The words a text opens with when it reports a failure (`Error: ...`, `Cannot open ...`, `Permission denied`).
 FAILURE_OPENINGS = (

@@ -83,7 +83,7 @@ def _is_list(
             value = resolve_ref(ref, outputs)
         except UnresolvedReference:
             return False
-        return isinstance(value, list) and len(value) > several
+        return isinstance(value, list) and len(value) > (1 if several else 0)
     spec = catalog.get(target.server, target.tool)
     if several or spec is None or not spec.output_schema:
         return False

@@ -158,8 +158,8 @@ def closest_listed(name: str, names: list[str]) -> str | None:
     abbreviated = [n for n in names if _abbreviates(name, n)]
     if abbreviated:
         return abbreviated[0] if len(abbreviated) == 1 else None
-    mine = _meaning_words(name)
-    held = [n for n in names if (words := _meaning_words(n)) and words < mine]
+    mine = meaning_words(name)
+    held = [n for n in names if (words := meaning_words(n)) and words < mine]
     if held:
         return held[0] if len(held) == 1 else None
     squashed = squash(name)
@@ -172,11 +172,11 @@ def closest_listed(name: str, names: list[str]) -> str | None:
     )
     if spelt is not None:
         return spelt
-    sharing = [n for n in dict.fromkeys(names) if n != name and _meaning_words(n) & mine]
+    sharing = [n for n in dict.fromkeys(names) if n != name and meaning_words(n) & mine]
     return sharing[0] if len(sharing) == 1 else None
 
 
-def _meaning_words(name: str) -> set[str]:
+def meaning_words(name: str) -> set[str]:
     """A name's words that say what it is, singular: not ids, not function words (`book_id` -> {book})."""
     return {singular(w) for w in name_words(name) if w not in ID_WORDS and w not in FUNCTION_WORDS}
 

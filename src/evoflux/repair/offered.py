@@ -4,9 +4,9 @@ one listed value that fits in place of the value the error rejected.
 
 The rejected value is the piece of the arguments the error names as unknown (`discovery.unknown_name`), else
 the value of the one argument the error names by its name. The value that fits is the only one listed, else
-the one listed value whose words the request uses, else the one close to the rejected value; where the list is URI schemes, a bare path becomes a `file:` URI. Owns reading
-such lists out of error texts, in general wording, never one server's messages; discovering names by calling
-a listing tool is `discovery`'s.
+the one listed value whose words the request uses, else the one close to the rejected value; where the list
+is URI schemes, a bare path becomes a `file:` URI. Owns reading such lists out of error texts, in general
+wording, never one server's messages; discovering names by calling a listing tool is `discovery`'s.
 """
 
 from __future__ import annotations
@@ -14,13 +14,20 @@ from __future__ import annotations
 import re
 
 from evoflux.catalog.tools import ToolCatalog
-from evoflux.lexicon import name_words, singular
-from evoflux.lexicon.vocabulary import FUNCTION_WORDS
+from evoflux.lexicon import name_words
 from evoflux.lexicon.wording import OFFERING_WORDING, alternatives
 from evoflux.repair.context import Fix, RepairContext
-from evoflux.repair.discovery import ArgPath, closest_listed, failure_text, string_args, unknown_name
+from evoflux.repair.discovery import (
+    ArgPath,
+    closest_listed,
+    failure_text,
+    meaning_words,
+    string_args,
+    unknown_name,
+)
 from evoflux.workflow.edits import set_arg
 from evoflux.workflow.graph import ToolNode, Workflow
+from evoflux.workflow.paths import get_arg
 
 # "Available sheets: 'A', 'B'", "Valid options are a, b", "must be one of [a, b]": the list runs to the end
 # of its line or sentence.
@@ -74,7 +81,7 @@ def _rejected(node: ToolNode, error: str, options: list[str]) -> tuple[ArgPath, 
     value), else the one string argument, not already an option, whose name the error uses."""
     unknown = unknown_name(node, error)
     if unknown is not None:
-        value = _value_at(node, unknown.path)
+        value = get_arg(node.args, unknown.path)
         return (unknown.path, value) if value == unknown.piece else None
     named = [
         (path, value)
@@ -87,10 +94,6 @@ def _rejected(node: ToolNode, error: str, options: list[str]) -> tuple[ArgPath, 
     return named[0] if len(named) == 1 else None
 
 
-def _value_at(node: ToolNode, path: ArgPath) -> str | None:
-    return next((value for at, value in string_args(node.args) if at == path), None)
-
-
 def _fitting(value: str, options: list[str], task: str) -> str | None:
     """For URI schemes, a path's `file:` URI; else the only option, else the one option whose words the
     request uses, else the one close to `value`."""
@@ -98,12 +101,8 @@ def _fitting(value: str, options: list[str], task: str) -> str | None:
         return f"file:{value}" if "file:" in options and value.startswith("/") else None
     if len(options) == 1:
         return options[0]
-    request = _meaning_words(task)
-    used = [o for o in options if _meaning_words(o) & request]
+    request = meaning_words(task)
+    used = [o for o in options if meaning_words(o) & request]
     if len(used) == 1:
         return used[0]
     return closest_listed(value, options)
-
-
-def _meaning_words(text: str) -> set[str]:
-    return {singular(w) for w in name_words(text) if w not in FUNCTION_WORDS}

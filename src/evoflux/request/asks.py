@@ -100,10 +100,8 @@ _CLAUSE = re.compile(
     rf"(?:{_OPENERS})\b)|,\s+and\s+(?=(?:{'|'.join(sorted(_AUXILIARIES))})\s)",
     re.I,
 )
-_CHANGE = re.compile(
-    rf"(?:^|[.;:!?]\s+|\b(?:{'|'.join(sorted(_LEAD_INS))}|(?:want|need|like|have)\s+to)\s+)(?:{'|'.join(sorted(CHANGE_VERBS))})\b",
-    re.I,
-)
+_CHANGE_LEAD = rf"(?:^|[.;:!?]\s+|\b(?:{'|'.join(sorted(_LEAD_INS))}|(?:want|need|like|have)\s+to)\s+)"
+_CHANGE = re.compile(rf"{_CHANGE_LEAD}(?:{'|'.join(sorted(CHANGE_VERBS))})\b", re.I)
 _CONDITION = re.compile(r"^\s*if\b[^,]*,\s*", re.I)  # "If not, ..." / "If I ship X to Y, ..."
 
 
