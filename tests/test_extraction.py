@@ -122,7 +122,7 @@ async def test_a_solve_shows_the_planner_the_glue_tools_and_runs_the_extraction_
         and "evoflux:extract(" in first.messages[0]["content"]
     )
     assert {"evoflux:transform", "evoflux:extract"} <= set(
-        first.schema["properties"]["steps"]["items"]["properties"]["tool"]["enum"]
+        first.schema["$defs"]["step"]["properties"]["tool"]["enum"]
     )
     assert [c.purpose for c in chat.calls] == [Purpose.PLAN, Purpose.EXTRACT, Purpose.SYNTHESIZE]
     assert result.executed and result.execution.outcomes["x1"].output == 2023

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from repair_helpers import executed, flow, ops
+from repair_helpers import executed, flow
 
 from evoflux.execute.outcome import NodeStatus
 from evoflux.repair import repair_workflow
@@ -19,6 +19,11 @@ def search(catalog, args: dict, task: str, output: dict):
         catalog, {"id": "n1", "tool": tool, "args": args}, {"id": "answer", "answer": "{n1}"}, task=task
     )
     return repair_workflow(wf, catalog, execution=executed(wf, n1=(NodeStatus.OK, output)))
+
+
+def ops(result) -> list[EditOp]:
+    """The edits of the search step itself (the answer reading its whole output is another rule's)."""
+    return [edit.op for edit in result.edits if edit.node == "n1"]
 
 
 def test_year_filters_the_request_never_names_are_dropped_when_nothing_was_found(bundled):

@@ -291,3 +291,52 @@ def test_the_no_answer_check_ablation_counts_an_echo_as_complete():
     )
     assert unchecked.fitness.complete and unchecked.shortfalls == ()
     assert StrategySpec.parse("evoflux-no-answer-check").settings(0).answer_check is False
+
+
+# Office servers as the third-party suite installs them (office-word-mcp-server, excel-mcp-server): no output
+# schemas, results of whole records and whole documents.
+OFFICE = [
+    spec("word", "get_document_info", {"filename": {"type": "string"}}, ("filename",)),
+    spec("word", "get_document_text", {"filename": {"type": "string"}}, ("filename",)),
+    spec("excel", "describe_workbook", {"filepath": {"type": "string"}}, ("filepath",)),
+]
+POLICY_TEXT = (
+    "Travel policy.\n"
+    + "Staff book economy class for trips under six hours. " * 8
+    + ("Expense claims must be filed within 30 days of return.")
+)
+
+
+def test_a_whole_record_or_document_read_into_the_answer_does_not_answer():
+    task = "Within how many days must expense claims be filed under policy.docx?"
+    info = {"title": "", "author": "Office team", "created": "2025-03-01 09:00:00+00:00", "pages": 1}
+
+    def plan(tool: str, answer: str) -> dict[str, Any]:
+        args = {"filename": "policy.docx"}
+        return {"nodes": [{"id": "n1", "tool": tool, "args": args}, {"id": "answer", "answer": answer}]}
+
+    record = judged(task, plan("word:get_document_info", "Within {n1} days."), {"n1": info}, OFFICE)
+    assert record.fitness.executed and not record.fitness.complete
+    assert any("{n1} is a whole record of fields title, author, created" in s for s in record.shortfalls)
+    document = judged(task, plan("word:get_document_text", "Within {n1}."), {"n1": POLICY_TEXT}, OFFICE)
+    assert not document.fitness.complete
+    assert any(f"a whole text of {len(POLICY_TEXT)} characters" in s for s in document.shortfalls)
+    field = judged(task, plan("word:get_document_info", "By {n1.pages} day."), {"n1": info}, OFFICE)
+    assert not any("whole" in s for s in field.shortfalls)  # one field of the record is a value
+
+
+def test_a_list_ask_answered_by_the_first_of_several_items_is_not_complete_and_every_item_is():
+    task = "What sheets does the workbook sales_2025.xlsx have?"
+    sheets = {"n1": {"sheets": [{"name": "About"}, {"name": "By region"}, {"name": "Targets"}]}}
+
+    def plan(answer: str) -> dict[str, Any]:
+        step = {"id": "n1", "tool": "excel:describe_workbook", "args": {"filepath": "sales_2025.xlsx"}}
+        return {"nodes": [step, {"id": "answer", "answer": answer}]}
+
+    first = judged(task, plan("It has the sheet {n1.sheets[0].name}."), sheets, OFFICE)
+    assert not first.fitness.complete
+    assert any("reads only the first of 3 items" in s and "[*]" in s for s in first.shortfalls)
+    every = judged(task, plan("It has the sheets {n1.sheets[*].name}."), sheets, OFFICE)
+    assert every.fitness.complete and every.shortfalls == ()
+    one = {"n1": {"sheets": [{"name": "About"}]}}
+    assert judged(task, plan("It has the sheet {n1.sheets[0].name}."), one, OFFICE).fitness.complete

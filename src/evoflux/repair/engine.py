@@ -17,6 +17,7 @@ from evoflux.repair import (
     binding,
     conversions,
     discovery,
+    empty_lists,
     filters,
     glue_fallback,
     lookups,
@@ -26,6 +27,7 @@ from evoflux.repair import (
     references,
     structure,
     tools,
+    whole_answers,
 )
 from evoflux.repair.context import Fix, RepairContext, Rule
 from evoflux.workflow.check import check_workflow
@@ -73,8 +75,9 @@ OUTCOME_RULES: dict[NodeStatus, tuple[Rule[NodeOutcome], ...]] = {
 }
 
 # Rules every node gets each round: glue steps that failed on real outputs, reference paths, fields no step gives,
-# a list the answer reads where the request asks how many (or only its first item where it asks for a list), whole
-# outputs where one field is needed, repeated calls, searches that found nothing, values an error offered, names a
+# a list the answer reads where the request asks how many (or only its first item where it asks for a list), a
+# whole record or document the answer reads (the field the request names, else an extraction), whole outputs
+# where an argument needs one field, repeated calls, required lists left empty, searches that found nothing, values an error offered, names a
 # server said it does not know, ids and quantities nothing supports, options the request names, and quantities in
 # a unit the request does not ask for.
 NODE_RULES: tuple[Rule[str], ...] = (
@@ -83,8 +86,10 @@ NODE_RULES: tuple[Rule[str], ...] = (
     producers.read_missing_field,
     aggregates.count_listed_answer,
     aggregates.list_every_item,
+    whole_answers.answer_from_whole_output,
     references.narrow_whole_output,
     structure.drop_duplicate_call,
+    empty_lists.fill_empty_required_list,
     filters.widen_empty_search,
     offered.take_offered_value,
     discovery.discover_unknown_name,

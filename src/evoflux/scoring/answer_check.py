@@ -1,5 +1,6 @@
 """Whether an answer answers: what it states is found in the evidence, and each ask of the request
-(`request.asks`) gets a value from a step that the request did not already state and that is no error text.
+(`request.asks`) gets a value from a step that the request did not already state, that is no error text and
+no whole record or document (`workflow.refs.bulk`), and, for an ask for a list, not only a list's first item.
 
 Reads an executed workflow's answer template (during the search) or any answer text (the synthesized one)
 against the steps' arguments and outputs; never runs anything and never sees reference answers. A value
@@ -17,12 +18,12 @@ from typing import Any
 from evoflux.execute.outcome import Execution, NodeOutcome, NodeStatus
 from evoflux.lexicon import DATE_WORDS, NOT_NAMES, NOT_PLACES, stem
 from evoflux.lexicon.vocabulary import NUMBER_WORDS
-from evoflux.request.asks import CHOICE, DATE, NUMBER, YES_NO, Ask, asks, words_of
+from evoflux.request.asks import CHOICE, DATE, LIST, NUMBER, YES_NO, Ask, asks, words_of
 from evoflux.request.checks import leaves, same_number
 from evoflux.request.text import salient_terms
 from evoflux.scoring.fitness import looks_failed
 from evoflux.workflow.graph import Ref, Workflow, value_to_json
-from evoflux.workflow.refs import UnresolvedReference, resolve_ref, stringify
+from evoflux.workflow.refs import UnresolvedReference, bulk, resolve_ref, stringify
 
 _CITATION = re.compile(r"\[\w+\]")
 _NUMBER = re.compile(r"(?<![\w.])(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(?![\d])")
@@ -66,6 +67,8 @@ class _Value:
     tokens: frozenset[str]  # stems of its words and numbers
     error: bool
     empty: bool
+    bulk: str | None  # what a value too big to answer with is (`workflow.refs.bulk`)
+    first_of: int  # how many items the list holds when the template reads only its first item, else 0
 
 
 def check_answer(task: str, workflow: Workflow, execution: Execution | None) -> AnswerCheck:
@@ -155,14 +158,30 @@ def _values(refs: tuple[Ref, ...], outputs: dict[str, Any]) -> Iterator[_Value]:
             frozenset(stem(w) for text in texts for w in words_of(text)),
             any(_error_text(text) for text in texts),
             not texts,
+            bulk(value),
+            _first_of(ref, outputs),
         )
 
 
+def _first_of(ref: Ref, outputs: dict[str, Any]) -> int:
+    """How many items the list `ref` reads the first item of holds (`{n1.sheets[0].name}`), or 0."""
+    if 0 not in ref.path:
+        return 0
+    try:
+        listed = resolve_ref(Ref(ref.node, ref.path[: ref.path.index(0)]), outputs)
+    except UnresolvedReference:
+        return 0
+    return len(listed) if isinstance(listed, list) else 0
+
+
 def _answers(value: _Value, ask: Ask, stated: frozenset[str], names: frozenset[str]) -> bool:
-    """Whether `value` answers `ask`: no error text; for a yes/no question anything but the request's own
+    """Whether `value` answers `ask`: no error text and nothing too big to answer with (nor, for a list, one item
+    of several); for a yes/no question anything but the request's own
     names (an empty list says "none"); for a choice any value (it may be one of the options named); for the
     rest something the request does not state, of the kind asked for."""
-    if value.error:
+    if value.error or value.bulk:
+        return False
+    if ask.kind == LIST and value.first_of > 1:
         return False
     if ask.kind == YES_NO:
         return value.empty or not value.tokens <= names
@@ -193,6 +212,18 @@ def _why_unanswered(ask: Ask, values: list[_Value], stated: frozenset[str]) -> s
         return (
             f"{lead}: {echo.shown} is {stringify(echo.value)[:80]!r}, which only repeats the request's "
             f"{' '.join(repeated)!r}; read the field of a step that gives what is asked"
+        )
+    bulky = next((v for v in values if v.bulk), None)
+    if bulky is not None:
+        return (
+            f"{lead}: {bulky.shown} is {bulky.bulk}, not an answer; read the one field that answers, or add an "
+            "evoflux:extract step that pulls the value out of it"
+        )
+    first = next((v for v in values if v.first_of > 1), None)
+    if first is not None and ask.kind == LIST:
+        return (
+            f"{lead}: {first.shown} reads only the first of {first.first_of} items, but the request asks for a "
+            "list: read every item with [*]"
         )
     if all(v.empty for v in values):
         return f"{lead}: {values[0].shown} is empty"

@@ -293,6 +293,25 @@ def stringify(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
+LONG_TEXT = 400
+"""A text this long (in characters) read whole into an answer is a document, not a value that answers."""
+
+
+def bulk(value: Any) -> str | None:
+    """What `value` is when it is too big to answer with as it stands: a record of several fields, a list of
+    such records, or a long text (a whole document); None for a single value or a plain list of them."""
+    if isinstance(value, str):
+        return f"a whole text of {len(value)} characters" if len(value) >= LONG_TEXT else None
+    if isinstance(value, Mapping) and len(value) > 1:
+        return f"a whole record of fields {', '.join(map(str, list(value)[:6]))}"
+    if isinstance(value, Mapping):
+        return next(((f"{kind} under {key!r}") for key, item in value.items() if (kind := bulk(item))), None)
+    if isinstance(value, list) and any(isinstance(item, Mapping) and len(item) > 1 for item in value):
+        fields = dict.fromkeys(str(key) for item in value if isinstance(item, Mapping) for key in item)
+        return f"{len(value)} whole records of fields {', '.join(list(fields)[:6])}"
+    return None
+
+
 def _walk(value: Any, ref: Ref, index: int, done: tuple[PathStep, ...]) -> Any:
     """Follow `ref.path[index:]` from `value`; `done` is the concrete path walked so far (for messages)."""
     for position in range(index, len(ref.path)):
