@@ -7,12 +7,10 @@ import json
 
 import pytest
 
-from evoflux.bench.runner import StrategySpec
 from evoflux.environment import ToolEnvironment
 from evoflux.execute.outcome import NodeStatus
 from evoflux.llm import Purpose, ScriptedChat
 from evoflux.scoring.budget import Budget
-from evoflux.search.loop import SearchSettings
 from evoflux.solver import solve_with
 from evoflux.strategy import RunContext, StopReason, StrategyLoop
 from evoflux.workflow.graph import Workflow
@@ -111,31 +109,13 @@ async def test_the_same_extraction_is_asked_once_per_strategy_run():
     assert len(chat.calls) == 1
 
 
-async def test_a_solve_shows_the_planner_the_glue_tools_and_runs_the_extraction_it_plans():
-    plan = {"steps": [CITATION, extract_year("x1", "$n1")], "answer": "It was published in {x1}."}
-    chat = ScriptedChat(json.dumps(plan), '{"found": true, "value": 2023}', '{"answer": "In 2023 [x1]."}')
+async def test_the_planner_is_shown_only_the_servers_tools_glue_comes_from_the_rules():
+    plan = {"steps": [CITATION], "answer": "It was published in {n1}."}
+    chat = ScriptedChat(json.dumps(plan), '{"answer": "In 2023 [n1]."}')
     async with ToolEnvironment(bundled_config("library")) as env:
         result = await solve_with(TASK, env, chat, strategy="zero-shot")
     first = chat.calls[0]
-    assert (
-        "evoflux:transform(" in first.messages[0]["content"]
-        and "evoflux:extract(" in first.messages[0]["content"]
-    )
-    assert {"evoflux:transform", "evoflux:extract"} <= set(
-        first.schema["$defs"]["step"]["properties"]["tool"]["enum"]
-    )
-    assert [c.purpose for c in chat.calls] == [Purpose.PLAN, Purpose.EXTRACT, Purpose.SYNTHESIZE]
-    assert result.executed and result.execution.outcomes["x1"].output == 2023
-    assert result.cost.by_purpose["extract"]["calls"] == 1
-
-
-async def test_the_no_glue_ablation_hides_the_glue_tools_from_the_evoflux_planner():
-    plan = {"steps": [CITATION], "answer": "{n1}"}
-    chat = ScriptedChat(json.dumps(plan), '{"answer": "See [n1]."}')
-    async with ToolEnvironment(bundled_config("library")) as env:
-        await solve_with(
-            TASK, env, chat, settings=SearchSettings(glue=False), budget=Budget(model_calls=2, iterations=1)
-        )
-    prompt = chat.calls[0].messages[0]["content"]
-    assert "evoflux:transform(" not in prompt and "evoflux:extract(" not in prompt
-    assert StrategySpec.parse("evoflux-no-glue").settings(0).glue is False
+    assert "evoflux:" not in first.messages[0]["content"]
+    shown = first.schema["properties"]["steps"]["items"]["properties"]["tool"]["enum"]
+    assert "library:format_citation" in shown and not [key for key in shown if key.startswith("evoflux:")]
+    assert result.executed and [c.purpose for c in chat.calls] == [Purpose.PLAN, Purpose.SYNTHESIZE]

@@ -26,7 +26,6 @@ from evoflux.scoring.candidate import Candidate
 from evoflux.search.loop import Search, SearchSettings
 from evoflux.search.population import lineage
 from evoflux.strategy import RunContext, StrategyResult, write_answer
-from evoflux.workflow.glue import GLUE_TOOLS
 from evoflux.workflow.graph import Workflow
 from evoflux.workflow.issues import Issue
 
@@ -131,10 +130,7 @@ async def solve_with(
     calls_before = len(client.ledger.records)
     catalog = await env.catalog(servers)
     tools = [scored.tool for scored in ToolRetriever(catalog).rank(task, k=top_k, servers=servers)]
-    # Every plan may count, sum or extract between the retrieved tools (and with none there is nothing to glue).
-    glue = settings is None or settings.glue or strategy is not Strategy.EVOFLUX
-    shown = [*tools, *GLUE_TOOLS.values()] if tools and glue else tools
-    context = RunContext(task, shown, catalog, env, client, budget or Budget(), seed, start)
+    context = RunContext(task, tools, catalog, env, client, budget or Budget(), seed, start)
     if strategy is Strategy.EVOFLUX:
         run = await _evolve(context, settings, on_candidate)
     else:

@@ -75,3 +75,23 @@ def test_a_short_value_or_a_plain_list_is_left_alone():
     step = {"id": "n1", "tool": "xl:describe_workbook", "args": {"path": "/d/sales_2025.xlsx"}}
     result = repaired_answer(task, step, "It has {n1.sheets}.", {"sheets": ["About", "Targets"]})
     assert not result.changed
+
+
+RATES = [("Oslo", 65), ("Berlin", 48), ("Madrid", 44), ("Paris", 52), ("Vienna", 47), ("Rome", 45)]
+
+
+def test_fields_read_from_a_document_text_become_one_extraction_of_the_text():
+    task = "What is the daily allowance for Oslo in travel_policy.docx?"
+    step = {"id": "n1", "tool": "md:convert_to_markdown", "args": {"uri": "file:///d/travel_policy.docx"}}
+    rates = "".join(f"<w:p><w:t>{city}: {rate} EUR per day</w:t></w:p>" for city, rate in RATES)
+    xml = f"<?xml version='1.0'?><w:document><w:body>{rates}</w:body></w:document>"
+    result = repaired_answer(task, step, "It is {n1.daily_allowance} {n1.currency}.", xml)
+    (extract,) = [n for n in result.workflow.tool_nodes if n.tool == EXTRACT]
+    assert extract.args["from"] == Ref("n1", ()) and extract.args["schema"] == {"type": "string"}
+    assert set(result.workflow.answer.text.refs) == {Ref(extract.id, ())}
+    record = {
+        "matches": [{"cell": "B3", "value": 65}],
+        "sheet": "Rates",
+    }  # a record: fixing the path comes first
+    kept = repaired_answer(task, step, "It is {n1.matches[0].value}.", record)
+    assert not [n for n in kept.workflow.tool_nodes if n.tool == EXTRACT]

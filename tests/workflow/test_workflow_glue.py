@@ -14,6 +14,7 @@ from evoflux.workflow.glue import (
     is_glue,
     is_pseudo,
     read_extraction,
+    source_text,
     with_pseudo_tools,
 )
 from evoflux.workflow.validators import VALIDATOR_SERVER, VALIDATOR_TOOLS
@@ -104,3 +105,20 @@ def test_an_extraction_reply_gives_the_value_only_when_found_and_inside_the_sche
     assert not outside.ok and "does not fit the schema" in outside.error and outside.value is None
     assert not read_extraction({"found": True}, schema, "x").ok
     assert not read_extraction(["3"], schema, "x").ok
+
+
+def test_an_extraction_reads_markup_as_its_text_and_a_record_holding_a_text_as_lines():
+    # A Word document's XML as office-word-mcp-server returns it, and a text editor server's line ranges.
+    xml = (
+        "<?xml version='1.0' encoding='UTF-8'?><w:document xmlns:w=\"urn:w\"><w:body>"
+        "<w:p><w:r><w:t>Per diem</w:t></w:r></w:p><w:p><w:r><w:t>Oslo: 65 EUR &amp; lunch</w:t></w:r></w:p>"
+        "</w:body></w:document>"
+    )
+    assert source_text(xml) == "Per diem\nOslo: 65 EUR & lunch"
+    assert source_text("Total < 5 and x > 3") == "Total < 5 and x > 3"  # not markup: as it is
+    ranges = {
+        "/d/app.log": {"ranges": [{"content": "08:00 ERROR a\n08:01 INFO b", "start": 1}], "file_hash": "3d"}
+    }
+    assert "content: 08:00 ERROR a\n08:01 INFO b\n" in source_text(ranges)
+    rows = [{"name": "a", "city": "b"}, {"name": "c", "city": "d"}]
+    assert source_text(rows) == '{"name": "a", "city": "b"}\n{"name": "c", "city": "d"}'

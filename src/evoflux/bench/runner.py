@@ -41,7 +41,6 @@ ABLATIONS = {
     "no-redesign": "redesign",
     "no-adaptive": "adaptive",
     "no-diversity": "diversity",
-    "no-glue": "glue",
     "no-answer-check": "answer_check",
 }
 """Suffixes of `evoflux-...` strategy names, each switching off one part of the search."""

@@ -25,9 +25,6 @@ class ParsedText:
     repaired: bool
 
 
-_LENGTH_KEYWORDS = frozenset({"minItems", "maxItems"})
-
-
 def schema_validator(schema: dict[str, Any]) -> Draft202012Validator:
     """A validator for `schema`; raises InvalidRequest if the schema itself is malformed."""
     try:
@@ -84,18 +81,8 @@ def repair_json(text: str) -> JsonValue:
 
 
 def _describe(error: Any) -> str:
-    error = _innermost(error)
     where = "/".join(str(p) for p in error.absolute_path) or "(root)"
     return f"{where}: {error.message}"
-
-
-def _innermost(error: Any) -> Any:
-    """For a value that fits none of several alternatives (`anyOf`), the deepest reason among those that are not
-    only a length mismatch (a workflow of two steps fails every other step count), else `error` itself."""
-    if not error.context:
-        return error
-    reasons = [e for e in error.context if e.validator not in _LENGTH_KEYWORDS] or list(error.context)
-    return _innermost(max(reasons, key=lambda e: len(e.absolute_path)))
 
 
 def _truncated_detail(text: str) -> str:

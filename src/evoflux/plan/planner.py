@@ -18,7 +18,6 @@ from evoflux.lexicon import name_words
 from evoflux.lexicon.vocabulary import NAME_FIELD_WORDS
 from evoflux.llm import ChatModel, ModelReply, Purpose
 from evoflux.plan.toolcards import tool_cards
-from evoflux.workflow.glue import is_pseudo
 from evoflux.workflow.graph import Workflow
 from evoflux.workflow.parse import parse_workflow
 
@@ -105,35 +104,23 @@ class Planner:
         self.max_tokens = max_tokens
 
     def schema(self, tools: Sequence[ToolSpec]) -> dict[str, Any]:
-        """The reply schema: steps over the listed tools and an answer template. When some listed tools are a
-        server's, the first step calls one of them: glue (`transform`, `extract`) only reshapes what a tool
-        returned, and a plan that opens with it reads data no step fetched. Written as one alternative per
-        step count, since constrained decoders take `prefixItems` only as a whole tuple."""
-        served = [t.key for t in tools if not is_pseudo(t)]
-        keys = [t.key for t in tools]
-        defs = {"step": _step_schema(keys)}
-        if served and len(served) < len(keys):
-            defs["first_step"] = _step_schema(served)
-            first = {"$ref": "#/$defs/first_step"}
-        else:
-            first = {"$ref": "#/$defs/step"}
-        later = {"$ref": "#/$defs/step"}
-        steps = {
-            "anyOf": [
-                {
-                    "type": "array",
-                    "prefixItems": [first, *[later] * (count - 1)],
-                    "minItems": count,
-                    "maxItems": count,
-                }
-                for count in range(1, self.max_steps + 1)
-            ]
+        step = {
+            "type": "object",
+            "properties": {
+                "id": {"type": "string"},
+                "tool": {"type": "string", "enum": [t.key for t in tools]},
+                "args": {"type": "object"},
+            },
+            "required": ["id", "tool", "args"],
+            "additionalProperties": False,
         }
         return {
             "title": "workflow",
             "type": "object",
-            "$defs": defs,
-            "properties": {"steps": steps, "answer": {"type": "string"}},
+            "properties": {
+                "steps": {"type": "array", "items": step, "minItems": 1, "maxItems": self.max_steps},
+                "answer": {"type": "string"},
+            },
             "required": ["steps", "answer"],
             "additionalProperties": False,
         }
@@ -176,19 +163,6 @@ def read_plan(task: str, reply: ModelReply, catalog: ToolCatalog) -> Plan:
     except UserError as exc:
         return Plan(None, reply, str(exc))
     return Plan(Workflow(workflow.nodes, task=task), reply)
-
-
-def _step_schema(keys: list[str]) -> dict[str, Any]:
-    return {
-        "type": "object",
-        "properties": {
-            "id": {"type": "string"},
-            "tool": {"type": "string", "enum": keys},
-            "args": {"type": "object"},
-        },
-        "required": ["id", "tool", "args"],
-        "additionalProperties": False,
-    }
 
 
 def _by_server(tools: Sequence[ToolSpec]) -> dict[str, list[ToolSpec]]:

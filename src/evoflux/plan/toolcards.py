@@ -11,7 +11,6 @@ from typing import Any
 
 from evoflux.catalog.retrieval import lookup_arguments, produces
 from evoflux.catalog.tools import ToolSpec
-from evoflux.workflow.glue import is_glue
 
 _MAX_ENUM = 24
 _MAX_DESCRIPTION = 140
@@ -99,8 +98,6 @@ def tool_card(tool: ToolSpec, sources: Mapping[str, str] | None = None) -> str:
             shown_kind += f" (returned by {sources[name]})"
         args.append(f"{name}{'*' if name in tool.required else ''}: {shown_kind}")
     description = " ".join(tool.description.split())
-    if is_glue(tool):  # evoflux's own steps: one line with a tiny example, kept whole
-        return f"{tool.key}({', '.join(args)}) - {description}"
     if len(description) > _MAX_DESCRIPTION:
         description = description[: _MAX_DESCRIPTION - 1].rsplit(" ", 1)[0] + "…"
     returns = f" -> {output_shape(tool.output_schema)}" if tool.output_schema else ""

@@ -1,5 +1,6 @@
 """An answer that reads a whole output: a record of several fields, a list of records or a whole document, where
-the request asks for a value (`workflow.refs.bulk`, the test the answer check fails such an answer by).
+the request asks for a value (`workflow.refs.bulk`, the test the answer check fails such an answer by); or that
+reads a field a document's text has not (`{n1.daily_allowance}` of an XML string).
 
 The deterministic path first: a record with one field named by the request's own words (`sheets` for "what
 sheets ...") is read at that field. Otherwise an `evoflux:extract` step pulls the value the request asks for
@@ -33,51 +34,74 @@ _EXTRACT_SCHEMAS: dict[str, dict[str, Any]] = {
 def answer_from_whole_output(
     workflow: Workflow, node_id: str, catalog: ToolCatalog, context: RepairContext
 ) -> Fix | None:
-    """The answer reads one executed output of a real tool that is too big to answer with: it reads the one
-    field the request names, else the value an added extraction step pulls out of that output."""
+    """The answer reads an executed output of one real tool's step that is too big to answer with, or reads a
+    field that a text or such a record does not have (`{n1.daily_allowance}` of a document's text): it reads
+    the one field the request names, else the value an added extraction step pulls out of that output."""
     node = workflow.node(node_id)
     if not isinstance(node, AnswerNode) or not context.task.strip():
         return None
     outputs = context.outputs(workflow)
-    whole = [
+    unusable = [
         ref
         for ref in dict.fromkeys(ref for _, ref in iter_refs(node.text))
-        if _reads_bulk(workflow, ref, outputs)
+        if _unusable(workflow, ref, outputs)
     ]
-    if len(whole) != 1 or _extraction_failed_on(whole[0], context):
+    if not unusable or len({ref.node for ref in unusable}) > 1:
         return None
-    ref = whole[0]
-    value = resolve_ref(ref, outputs)
-    named = _named_field(value, context.task)
+    ref = unusable[0]
+    source = ref if len(unusable) == 1 and _resolves(ref, outputs) else Ref(ref.node, ())
+    if _extraction_failed_on(source, context):
+        return None
+    value = resolve_ref(source, outputs)
+    named = _named_field(value, context.task) if source == ref else None
     if named is not None:
         narrower = Ref(ref.node, (*ref.path, named))
         why = f"{ref} is {bulk(value)}; the request names its field {named!r}"
         return rewire(workflow, node_id, None, narrower, old=ref, reason=why)
     wanted = asks(context.task)
     ask = wanted[0] if len(wanted) == 1 else None
+    kind = ask.kind if ask is not None and len(unusable) == 1 else ""  # several parts read as one text
     args = {
         "extract": ask.text if ask is not None else context.task,
-        "from": ref,
-        "schema": _EXTRACT_SCHEMAS.get(ask.kind if ask is not None else "", {"type": "string"}),
+        "from": source,
+        "schema": _EXTRACT_SCHEMAS.get(kind, {"type": "string"}),
     }
-    why = f"the answer reads {ref}, {bulk(value)}: pull out the value the request asks for"
+    what = bulk(value) or "a text without fields"
+    why = f"the answer reads {', '.join(map(str, unusable))} of {source}, {what}: pull out what the request asks"
     workflow, added = add_step(workflow, GLUE_TOOLS[EXTRACT], args, reason=why)
     extracted = Ref(added.node, ())
-    workflow, moved = rewire(
-        workflow, node_id, None, extracted, old=ref, reason=f"the answer reads {extracted}"
-    )
-    return workflow, (added, moved)
+    edits = [added]
+    for old in unusable:
+        workflow, moved = rewire(
+            workflow, node_id, None, extracted, old=old, reason=f"the answer reads {extracted}"
+        )
+        edits.append(moved)
+    return workflow, tuple(edits)
 
 
-def _reads_bulk(workflow: Workflow, ref: Ref, outputs: Mapping[str, Any]) -> bool:
-    """Whether `ref` reads an executed output of a real tool's step that is too big to answer with."""
+def _unusable(workflow: Workflow, ref: Ref, outputs: Mapping[str, Any]) -> bool:
+    """Whether `ref` reads an executed output of a real tool's step that is too big to answer with, or a field
+    of a text, or a key a record too big to answer with does not have (a record's missing key with a clear
+    match is `references.fix_reference_paths`' to mend first; an empty list where the key is there is no
+    reason to extract)."""
     target = workflow.node(ref.node)
     if not isinstance(target, ToolNode) or is_pseudo(target) or ref.node not in outputs:
         return False
-    try:
+    if _resolves(ref, outputs):
         return bulk(resolve_ref(ref, outputs)) is not None
+    whole = outputs[ref.node]
+    if isinstance(whole, str):
+        return True
+    first = next((step for step in ref.path if isinstance(step, str)), None)
+    return isinstance(whole, Mapping) and bulk(whole) is not None and first is not None and first not in whole
+
+
+def _resolves(ref: Ref, outputs: Mapping[str, Any]) -> bool:
+    try:
+        resolve_ref(ref, outputs)
     except UnresolvedReference:
         return False
+    return True
 
 
 def _named_field(value: Any, task: str) -> str | None:

@@ -215,10 +215,7 @@ def _why_unanswered(ask: Ask, values: list[_Value], stated: frozenset[str]) -> s
         )
     bulky = next((v for v in values if v.bulk), None)
     if bulky is not None:
-        return (
-            f"{lead}: {bulky.shown} is {bulky.bulk}, not an answer; read the one field that answers, or add an "
-            "evoflux:extract step that pulls the value out of it"
-        )
+        return f"{lead}: {bulky.shown} is {bulky.bulk}, not an answer; read the one field of it that answers"
     first = next((v for v in values if v.first_of > 1), None)
     if first is not None and ask.kind == LIST:
         return (

@@ -42,7 +42,6 @@ class SearchSettings:
     redesign: bool = True
     adaptive: bool = True
     diversity: bool = True
-    glue: bool = True  # the transform and extract steps shown to the planner
     answer_check: bool = True  # the answer check as a fitness tier and as shortfalls
     seed: int = 0
 

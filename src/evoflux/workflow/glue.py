@@ -8,7 +8,9 @@ extractor does that).
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +25,14 @@ from evoflux.workflow.edits import brief
 from evoflux.workflow.graph import ToolNode, value_to_json
 from evoflux.workflow.validators import VALIDATOR_SERVER, VALIDATOR_TOOLS
 
+# A text that opens as markup (`<?xml`, `<!DOCTYPE html>`, `<html>`, `<w:document ...>`).
+_MARKUP = re.compile(r"\s*<(?:\?xml|!doctype|[a-z][\w.-]*(?::[\w.-]+)?[\s>])", re.IGNORECASE)
+# The end of a block (a paragraph, a heading, a list item, a table row, a line break), with any namespace.
+_BLOCK_END = re.compile(
+    r"</(?:\w+:)?(?:p|div|li|tr|h[1-6]|title|section)\s*>|<(?:\w+:)?br\s*/?>", re.IGNORECASE
+)
+_TAG = re.compile(r"<[^>]*>")
+
 TRANSFORM = "transform"
 EXTRACT = "extract"
 DEFAULT_EXTRACT_SCHEMA: Mapping[str, Any] = {"type": "string"}
@@ -33,9 +43,7 @@ GLUE_TOOLS: dict[str, ToolSpec] = {
     TRANSFORM: ToolSpec(
         VALIDATOR_SERVER,
         TRANSFORM,
-        "Count, sum, filter, sort or pick from what an earlier tool step returned, with a JMESPath "
-        'expression; never a first step, e.g. as n2: {"input": "$n1.rows", "expression": '
-        "\"length([?status == 'open'])\"}",
+        "Count, sum, filter, sort or pick from what an earlier tool step returned, with a JMESPath expression",
         {
             "type": "object",
             "properties": {
@@ -51,9 +59,7 @@ GLUE_TOOLS: dict[str, ToolSpec] = {
     EXTRACT: ToolSpec(
         VALIDATOR_SERVER,
         EXTRACT,
-        "Ask the model for one value written in the text an earlier tool step returned, typed by a JSON "
-        'schema; never a first step, e.g. as n2: {"extract": "the author\'s name", "from": "$n1", '
-        '"schema": {"type": "string"}}',
+        "Ask the model for one value written in the text an earlier tool step returned, typed by a JSON schema",
         {
             "type": "object",
             "properties": {
@@ -156,12 +162,33 @@ def _outline(data: Any) -> str:
 
 
 def source_text(value: Any) -> str:
-    """The text an extraction reads: strings as they are, other values as JSON, a list's items one per line."""
+    """The text an extraction reads: strings as they are (markup such as a document's XML or a page's HTML read
+    as its text), a list's items one per line, a record holding a text as `key: value` lines so the text reads
+    as written, other values as JSON."""
     if isinstance(value, str):
-        return value
+        return markup_text(value) if _MARKUP.match(value) else value
     if isinstance(value, list):
         return "\n".join(source_text(item) for item in value)
+    if isinstance(value, Mapping) and _holds_lines(value):
+        return "\n".join(f"{key}: {source_text(item)}" for key, item in value.items())
     return json.dumps(value_to_json(value), ensure_ascii=False, default=str)
+
+
+def _holds_lines(value: Any) -> bool:
+    """Whether a text of several lines is somewhere inside `value`."""
+    if isinstance(value, str):
+        return "\n" in value
+    if isinstance(value, Mapping):
+        return any(_holds_lines(item) for item in value.values())
+    return isinstance(value, list) and any(_holds_lines(item) for item in value)
+
+
+def markup_text(markup: str) -> str:
+    """The text of an XML or HTML document: tags dropped, a block's end a line break, entities read."""
+    text = _BLOCK_END.sub("\n", markup)
+    text = html.unescape(_TAG.sub(" ", text))
+    lines = (" ".join(line.split()) for line in text.splitlines())
+    return "\n".join(line for line in lines if line)
 
 
 def wanted_schema(args: Mapping[str, Any]) -> Mapping[str, Any]:

@@ -293,15 +293,20 @@ def stringify(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
-LONG_TEXT = 400
-"""A text this long (in characters) read whole into an answer is a document, not a value that answers."""
+LONG_TEXT = 200
+"""A text this long (in characters), or of this many lines, read whole into an answer is a document, not a
+value that answers."""
+LONG_TEXT_LINES = 3
 
 
 def bulk(value: Any) -> str | None:
     """What `value` is when it is too big to answer with as it stands: a record of several fields, a list of
     such records, or a long text (a whole document); None for a single value or a plain list of them."""
     if isinstance(value, str):
-        return f"a whole text of {len(value)} characters" if len(value) >= LONG_TEXT else None
+        lines = sum(1 for line in value.splitlines() if line.strip())
+        if len(value) >= LONG_TEXT or lines >= LONG_TEXT_LINES:
+            return f"a whole text of {len(value)} characters in {lines} lines"
+        return None
     if isinstance(value, Mapping) and len(value) > 1:
         return f"a whole record of fields {', '.join(map(str, list(value)[:6]))}"
     if isinstance(value, Mapping):
