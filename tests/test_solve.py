@@ -85,14 +85,14 @@ class Recorded:
 
 
 RECORDED = {
-    # Read the conditions at Oslo's station in imperial units straight away, without a station search.
+    # Searched for Oslo's station, then read its conditions in imperial units.
     "oslo": Recorded(
-        tools=("weather:current_conditions",),
-        statuses={"n1": "ok", "answer": "ok"},
+        tools=("weather:search_stations", "weather:current_conditions"),
+        statuses={"n1": "ok", "n2": "ok", "answer": "ok"},
         issues=(),
         answer="29.6 Fahrenheit",
         purposes={"plan": 1, "synthesize": 1},
-        tool_calls=1,
+        tool_calls=2,
         executed=True,
     ),
     # Passed city names where get_city wants ids: both calls rejected before they were sent, so no
@@ -116,16 +116,15 @@ RECORDED = {
         tool_calls=2,
         executed=True,
     ),
-    # Asked for the book by its title where an id belongs: the server refused, so the availability check was
-    # skipped and there is no evidence to answer from.
+    # Searched for the book by its title, then read the book by the id the search found.
     "library": Recorded(
-        tools=("library:get_book", "library:check_availability"),
-        statuses={"n1": "tool_error", "n2": "skipped", "answer": "ok"},
+        tools=("library:search_books", "library:get_book"),
+        statuses={"n1": "ok", "n2": "ok", "answer": "ok"},
         issues=(),
-        answer="Could not complete: no tool step succeeded, so there is no evidence to answer from.",
-        purposes={"plan": 1},
-        tool_calls=1,
-        executed=False,
+        answer="Yes, the book 'The Quiet Algorithm' is available at the Central Library branch.",
+        purposes={"plan": 1, "synthesize": 1},
+        tool_calls=2,
+        executed=True,
     ),
 }
 

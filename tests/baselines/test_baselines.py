@@ -145,15 +145,8 @@ RECORDED = {
     "replan": Recorded(OSLO_TOOLS, True, "29.6 Fahrenheit", {"plan": 1, "synthesize": 1}, 2),
     # The sampled second plan differed only in its answer sentence; its tool calls came from the call cache.
     "best-of-n": Recorded(OSLO_TOOLS, True, "29.6 Fahrenheit", {"plan": 2, "synthesize": 1}, 2),
-    # Looked the station up, then tried to pick the temperature out of the search with a transform and an
-    # extraction; the budget ended before it gave an answer.
-    "react": Recorded(
-        ("weather:search_stations", "evoflux:transform", "evoflux:extract"),
-        False,
-        "Could not complete: the budget ended before the model gave an answer.",
-        {"react": 3, "extract": 1},
-        1,
-    ),
+    # Looked the station up, read its conditions and finished with the temperature it read.
+    "react": Recorded(OSLO_TOOLS, True, "The current temperature in Oslo is 29.6°F.", {"react": 3}, 2),
     # No call left for the synthesizer: the answer is the plan's template, filled from what ran.
     "replan-1": Recorded(
         OSLO_TOOLS, True, "The temperature right now in Oslo is 29.6 Fahrenheit.", {"plan": 1}, 2
@@ -163,17 +156,17 @@ RECORDED = {
     ),
     # Forced to finish at once, the model answered without a tool call, and wrongly.
     "react-1": Recorded(
-        (), False, "The temperature right now in Oslo is 10.0 degrees Fahrenheit.", {"react": 1}, 0
+        (), False, "The current temperature in Oslo is 15.0 degrees Fahrenheit.", {"react": 1}, 0
     ),
-    # The first plan made up an ISBN and the server refused it; told the server's error and what was missing,
-    # the model searched for the book by title and read it; its template read a field the book does not have
-    # (so the run is not executed end to end), and the answer was written from what ran.
+    # The first plan searched for the book by title and read it, but its answer was not complete, so the one
+    # re-plan was spent; the second plan's template read a field the book does not have, and the first stayed
+    # the best. The answer was written from what it ran.
     "replan-library": Recorded(
         ("library:search_books", "library:get_book"),
-        False,
+        True,
         "Yes, the book 'The Quiet Algorithm' is available at the Central Library branch.",
         {"plan": 1, "redesign": 1, "synthesize": 1},
-        3,
+        2,
     ),
 }
 
@@ -257,13 +250,12 @@ async def test_replan_tells_the_second_plan_what_went_wrong_with_the_first() -> 
     told = second_request[len(first_request) :]
     assert told.startswith("\n\nYour previous plan for this request did not work.")
     assert (
-        'previous plan: n1=library:get_book({"isbn": "9780451524935"}); n2=library:check_availability('
-        '{"isbn": {"$ref": "n1", "path": "isbn"}, "branch_id": "BR-CENTRAL"})' in told
+        'previous plan: n1=library:search_books({"title": "The Quiet Algorithm"}); n2=library:get_book('
+        in told
     )
-    assert "- n1 failed (tool_error): Error executing tool get_book: Unknown isbn '9780451524935'" in told
     assert "- the answer uses no value a step returned" in told  # the grounding problem the score found
     assert [a["origin"] for a in result.search["attempts"]] == ["plan", "replan"]
-    assert result.search["stop"] == "budget" and result.search["best"] == "a2"
+    assert result.search["stop"] == "budget" and result.search["best"] == "a1"
 
 
 @needs_cassette
@@ -283,26 +275,24 @@ async def test_best_of_n_plans_with_distinct_seeds_greedy_first() -> None:
 async def test_react_workflow_has_a_node_per_action_and_truncated_observations() -> None:
     result, spy, _ = await replay("react")
     assert result.workflow is not None and result.execution is not None
-    turns = [
-        (m, kw) for m, kw in spy.requests if kw["purpose"] is Purpose.REACT
-    ]  # not the extract step's call
+    turns = [(m, kw) for m, kw in spy.requests if kw["purpose"] is Purpose.REACT]
     actions = []
     for messages, _ in turns[1:]:
         reply = json.loads(messages[-2]["content"])  # the assistant turn before the newest observation
         actions.append(reply["action"])
     tool_nodes = result.workflow.tool_nodes
     taken = [a for a in actions if a["tool"] != FINISH]
-    # The last turn's action shows in no later request: it was taken with the budget's last call.
-    assert len(tool_nodes) == len(taken) + 1
-    assert [f"{n.server}:{n.tool}" for n in tool_nodes[:-1]] == [a["tool"] for a in taken]
-    assert [n.args for n in tool_nodes[:-1]] == [a["args"] for a in taken]
+    # Each tool call shows in the next turn's request; the last turn finished with the answer.
+    assert len(tool_nodes) == len(taken) == len(turns) - 1
+    assert [f"{n.server}:{n.tool}" for n in tool_nodes] == [a["tool"] for a in taken]
+    assert [n.args for n in tool_nodes] == [a["args"] for a in taken]
     assert [n.after for n in tool_nodes] == [(), *((n.id,) for n in tool_nodes[:-1])]
     observations = [m["content"] for m in turns[-1][0] if m["content"].startswith("observation: ")]
-    assert len(observations) == len(tool_nodes) - 1  # the last action was taken with the budget's last call
+    assert len(observations) == len(tool_nodes)
     assert all(len(o) <= len("observation: ") + OBSERVATION_CHARS for o in observations)
     system = turns[0][0][0]
     assert all(messages[0] == system for messages, _ in turns)  # a stable, cacheable prefix
-    assert set(result.cost.by_purpose) == {"react", "extract"}
+    assert set(result.cost.by_purpose) == {"react"}
 
 
 # ---------------------------------------------------------------- pieces, without a model
