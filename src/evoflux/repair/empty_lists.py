@@ -1,7 +1,7 @@
 """A required list the model left empty: a call that asks for nothing gets nothing back (a text editor asked for
 no line ranges returns the file's hash and no line of it). When every required field of the list's items has a
 value the schema itself gives (its default, its minimum, or 1 for a number the description calls 1-based), the
-list gets that one item: the widest ask the schema allows (from line 1, to the end the optional fields leave open).
+list gets that one item, its optional fields left out (a range from line 1, its end left open).
 
 Owns that one rule; it reads only the input schema, never a server's tool names.
 """
