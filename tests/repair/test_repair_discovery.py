@@ -237,3 +237,21 @@ def test_a_listing_that_ran_beside_the_failing_step_is_read_too():
     result = repair_workflow(wf, CATALOG, execution=run)
     assert result.workflow.node("n2").args == {"query": "SELECT title FROM books"}
     assert EditOp.ADD_STEP not in ops(result)
+
+
+def test_a_listing_the_workflow_already_made_is_not_added_again():
+    # In the shape of excel-mcp-server: the workbook was described, and its sheets do not name the unknown one.
+    workbook = tool("xl", "describe_workbook", "List the sheets of a workbook", "path", readOnlyHint=True)
+    reader = tool("xl", "read_range", "Read cell values of a sheet", "path", "sheet")
+    catalog = ToolCatalog({"xl": [workbook, reader]})
+    wf = flow(
+        catalog,
+        {"id": "n1", "tool": "xl:describe_workbook", "args": {"path": "/d/sales.xlsx"}},
+        {"id": "n2", "tool": "xl:read_range", "args": {"path": "/d/sales.xlsx", "sheet": "West"}},
+        {"id": "answer", "answer": "{n2}"},
+    )
+    sheets = {"sheets": [{"name": "About"}, {"name": "By region"}, {"name": "Targets"}]}
+    run = executed(wf, n1=(NodeStatus.OK, sheets), n2=(NodeStatus.TOOL_ERROR, "Sheet 'West' not found"))
+    result = repair_workflow(wf, catalog, execution=run)
+    assert EditOp.ADD_STEP not in ops(result)
+    assert len(result.workflow.tool_nodes) == 2

@@ -73,6 +73,13 @@ def test_the_listed_sheet_the_request_names_is_taken_and_no_other_is_guessed(tas
     assert failed(read("Sales"), error, task=task).workflow.node("n1").args["sheet"] == sheet
 
 
+def test_the_word_that_says_what_the_rejected_value_is_does_not_pick_the_sheet():
+    # "By region" shares only "region", the word that says what West is; "Targets" shares the thing asked.
+    error = "Sheet 'West' not found. Available sheets: 'About', 'By region', 'Targets'."
+    task = "What is the West region's annual sales target in /d/sales_2025.xlsx?"
+    assert failed(read("West"), error, task=task).workflow.node("n1").args["sheet"] == "Targets"
+
+
 def test_an_argument_the_error_names_takes_the_close_option():
     step = {
         "id": "n1",

@@ -197,3 +197,30 @@ def test_no_field_that_fits_leaves_the_reference_alone(bundled):
     assert repair_workflow(wf, bundled, execution=run).workflow.node("n2").args["date"] == Ref(
         "n1", ("origin",)
     )
+
+
+def test_a_field_read_back_from_a_step_s_own_argument_takes_the_argument(tmp_path):
+    # In the shape of office-word-mcp-server: the model reads the file name back from the info step's output.
+    from evoflux.catalog.tools import ToolCatalog, ToolSpec
+
+    def tool(name: str) -> ToolSpec:
+        schema = {"type": "object", "properties": {"filename": {"type": "string"}}, "required": ["filename"]}
+        return ToolSpec("word", name, f"{name} of a document", schema)
+
+    catalog = ToolCatalog({"word": [tool("get_document_info"), tool("get_document_text")]})
+    nodes = (
+        {"id": "n1", "tool": "word:get_document_info", "args": {"filename": "/d/policy.docx"}},
+        {"id": "n2", "tool": "word:get_document_text", "args": {"filename": "$n1.filename"}},
+        {"id": "answer", "answer": "{n2}"},
+    )
+    wf = flow(catalog, *nodes)
+    info = {"title": "", "author": "Office team", "page_count": 2, "word_count": 310}
+    run = executed(wf, n1=(NodeStatus.OK, info), n2=(NodeStatus.UNRESOLVED_REF, "no key 'filename'"))
+    result = repair_workflow(wf, catalog, execution=run)
+    assert result.workflow.node("n2").args["filename"] == "/d/policy.docx"
+
+    # A field the output has stays a reference.
+    run = executed(wf, n1=(NodeStatus.OK, {**info, "filename": "policy.docx"}))
+    assert repair_workflow(wf, catalog, execution=run).workflow.node("n2").args["filename"] == Ref(
+        "n1", ("filename",)
+    )

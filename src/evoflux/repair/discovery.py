@@ -252,7 +252,8 @@ def _discovery_step(
     """Add the best discovery tool of the node's server whose inputs the failing step fills (or that needs
     none) before it: one whose name or description speaks of what the error is about first (`tables` for
     "no such table"), then one fed by the failing step (it looks at the container the step used), then one
-    marked read-only, then fewest inputs. Never one fed the unknown name itself, unless it searches for it."""
+    marked read-only, then fewest inputs. Never one fed the unknown name itself, unless it searches for it, nor
+    one the workflow already calls with the same inputs."""
     topic = _topic_words(unknown)
     options = []
     for spec in catalog.tools_of(node.server):
@@ -261,6 +262,8 @@ def _discovery_step(
         inputs = _inputs(spec, workflow, node, unknown, catalog, context)
         if inputs is None or (spec.key == node.tool_key and inputs == node.args):
             continue
+        if any(step.tool_key == spec.key and step.args == inputs for step in workflow.tool_nodes):
+            continue  # that look was taken already: its answer did not name the unknown
         mentions = bool(topic & _tool_words(spec))
         fed = any(v != unknown.piece for v in inputs.values())
         key = (not mentions, not fed, spec.annotations.get("readOnlyHint") is not True, len(spec.required))

@@ -20,6 +20,7 @@ from evoflux.repair import (
     empty_lists,
     filters,
     glue_fallback,
+    listed_items,
     lookups,
     offered,
     producers,
@@ -74,18 +75,21 @@ OUTCOME_RULES: dict[NodeStatus, tuple[Rule[NodeOutcome], ...]] = {
     NodeStatus.SCHEMA_REJECTED: (lookups.look_up_misread_id, references.rebind_misfit_reference),
 }
 
-# Rules every node gets each round: glue steps that failed on real outputs, reference paths, fields no step gives,
-# a list the answer reads where the request asks how many (or only its first item where it asks for a list), a
-# whole record or document the answer reads (the field the request names, else an extraction), whole outputs
-# where an argument needs one field, repeated calls, required lists left empty, searches that found nothing,
-# values an error offered, names a server said it does not know, ids and quantities nothing supports, options the
-# request names, and quantities in a unit the request does not ask for.
+# Rules every node gets each round: glue steps that failed on real outputs, fields read back from a step's own
+# arguments, reference paths, fields no step gives, a list the answer reads where the request asks how many (or only
+# its first item where it asks for a list), a listing the answer reads where the request asks about one listed item,
+# a whole record or document the answer reads (the field the request names, else an extraction), whole outputs where
+# an argument needs one field, repeated calls, required lists left empty, searches that found nothing, values an
+# error offered, names a server said it does not know, ids and quantities nothing supports, options the request
+# names, and quantities in a unit the request does not ask for.
 NODE_RULES: tuple[Rule[str], ...] = (
     glue_fallback.drop_failed_glue,
+    references.read_producer_argument,
     references.fix_reference_paths,
     producers.read_missing_field,
     aggregates.count_listed_answer,
     aggregates.list_every_item,
+    listed_items.read_listed_item,
     whole_answers.answer_from_whole_output,
     references.narrow_whole_output,
     structure.drop_duplicate_call,

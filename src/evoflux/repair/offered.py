@@ -4,8 +4,9 @@ one listed value that fits in place of the value the error rejected.
 
 The rejected value is the piece of the arguments the error names as unknown (`discovery.unknown_name`), else
 the value of the one argument the error names by its name. The value that fits is the only one listed, else
-the one listed value whose words the request uses, else the one close to the rejected value; where the list
-is URI schemes, a bare path becomes a `file:` URI. Owns reading such lists out of error texts, in general
+the one listed value whose words the request uses (not counting the words that say what the rejected value is:
+the sheet for "the West region's target" is not "By region"), else the one close to the rejected
+value; where the list is URI schemes, a bare path becomes a `file:` URI. Owns reading such lists out of error texts, in general
 wording, never one server's messages; discovering names by calling a listing tool is `discovery`'s.
 """
 
@@ -103,6 +104,18 @@ def _fitting(value: str, options: list[str], task: str) -> str | None:
         return options[0]
     request = meaning_words(task)
     used = [o for o in options if meaning_words(o) & request]
+    if len(used) > 1:  # an option sharing only the words that say what the rejected value is does not count
+        kind = _kind_words(value, task)
+        used = [o for o in used if (meaning_words(o) & request) - kind]
     if len(used) == 1:
         return used[0]
     return closest_listed(value, options)
+
+
+def _kind_words(value: str, task: str) -> set[str]:
+    """The words between `value` and a possessive after it where the request names it, which say what it is
+    ("the West region's target" -> region)."""
+    found: set[str] = set()
+    for match in re.finditer(rf"\b{re.escape(value)}\s+((?:\w+\s+)?\w+)['’]s\b", task, re.IGNORECASE):
+        found |= meaning_words(match.group(1))
+    return found

@@ -12,7 +12,7 @@ from typing import Any
 
 from evoflux.catalog.tools import ToolCatalog
 from evoflux.execute.outcome import NodeOutcome, NodeStatus
-from evoflux.lexicon import squash
+from evoflux.lexicon import name_words, squash
 from evoflux.repair.arguments import issue_path
 from evoflux.repair.context import Fix, RepairContext
 from evoflux.repair.fields import (
@@ -29,7 +29,7 @@ from evoflux.repair.fields import (
     value_matches,
 )
 from evoflux.request.options import argument_schema
-from evoflux.workflow.edits import remove_wait, rewire
+from evoflux.workflow.edits import remove_wait, rewire, set_arg
 from evoflux.workflow.glue import is_glue
 from evoflux.workflow.graph import AnswerNode, Node, PathStep, Ref, ToolNode, Workflow, iter_refs
 from evoflux.workflow.issues import Issue, IssueCode
@@ -194,6 +194,39 @@ def fix_reference_paths(
             why = f"the output of {ref.node} has no {ref}; {new} is the nearest field"
             return rewire(workflow, node.id, arg, new, old=ref, reason=why)
     return None
+
+
+def read_producer_argument(
+    workflow: Workflow, node_id: str, catalog: ToolCatalog, context: RepairContext
+) -> Fix | None:
+    """An argument that reads a field the target's output lacks but the target was given as an argument
+    (`path` from `$n1.path`, where n1 described the workbook at that path) takes the target's own argument
+    value: the model referred back to an input, not to something the tool returned."""
+    node = workflow.node(node_id)
+    if not isinstance(node, ToolNode) or workflow.ids.count(node_id) > 1:
+        return None
+    for where, ref in workflow.refs_of(node):
+        target = workflow.node(ref.node)
+        if (
+            len(ref.path) != 1
+            or not isinstance(ref.path[0], str)
+            or not isinstance(target, ToolNode)
+            or get_arg(node.args, where, None) != ref
+            or path_exists(workflow, ref, catalog, context) is not False
+        ):
+            continue
+        given = _same_named_arg(target, ref.path[0])
+        if given is not None:
+            why = f"{ref.node}'s output has no {ref.path[0]}; {ref.node} was given {ref.path[0]}={given!r}"
+            return set_arg(workflow, node.id, where, given, reason=why)
+    return None
+
+
+def _same_named_arg(node: ToolNode, key: str) -> Any:
+    """The value of the node's argument named `key` (by its words, so `fileName` is `file_name`), if one."""
+    words = name_words(key)
+    found = [value for name, value in node.args.items() if name_words(name) == words]
+    return found[0] if len(found) == 1 else None
 
 
 def rebind_misfit_reference(
