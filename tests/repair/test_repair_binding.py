@@ -142,3 +142,32 @@ def test_numbers_already_used_by_the_call_are_not_reused(bench):
         bench, {"id": "n1", "tool": "Math MCP:add", "args": {"firstNumber": 2}}, task="Add 2, 5 and 7"
     )
     assert ops(unclear) == [] and errors(unclear, IssueCode.MISSING_REQUIRED_ARG)
+
+
+def test_a_missing_container_argument_takes_the_one_the_servers_other_steps_were_given():
+    # In the shape of excel-mcp-server: the workbook was described by its path; the search left the path out.
+    from evoflux.catalog.tools import ToolCatalog, ToolSpec
+
+    text = {"type": "string"}
+
+    def tool(name: str, *args: str) -> ToolSpec:
+        schema = {"type": "object", "properties": {a: text for a in args}, "required": list(args)}
+        return ToolSpec("xl", name, f"{name} in a workbook", schema)
+
+    catalog = ToolCatalog({"xl": [tool("describe_workbook", "path"), tool("find_cells", "path", "query")]})
+    nodes = (
+        {"id": "n1", "tool": "xl:describe_workbook", "args": {"path": "/d/staff.xlsx"}},
+        {"id": "n2", "tool": "xl:find_cells", "args": {"query": "Hamburg"}},
+        {"id": "answer", "answer": "{n2}"},
+    )
+    result = repaired(catalog, *nodes, task="Who manages the Hamburg warehouse?")
+    assert result.workflow.node("n2").args["path"] == "/d/staff.xlsx"
+    # Two workbooks in play: no guess.
+    two = repaired(
+        catalog,
+        *nodes[:2],
+        {"id": "n3", "tool": "xl:describe_workbook", "args": {"path": "/d/sales.xlsx"}},
+        nodes[2],
+        task="Who manages the Hamburg warehouse?",
+    )
+    assert "path" not in two.workflow.node("n2").args

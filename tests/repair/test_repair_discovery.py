@@ -219,6 +219,9 @@ def test_a_name_the_model_padded_or_reordered_becomes_the_one_listed_name_it_hol
     assert closest_listed("library_books", ["books", "members", "loans"]) == "books"
     assert closest_listed("publication_year", ["book_id", "title", "year_published"]) == "year_published"
     assert closest_listed("member_name", ["member_id", "name", "joined"]) is None  # two fit: no guess
+    # A listed word bent by an ending is the same word (mcp-sqlite's `members.joined` for `join_date`).
+    assert closest_listed("join_date", ["member_id", "name", "joined", "members"]) == "joined"
+    assert closest_listed("join_date", ["member_id", "name", "joint", "members"]) is None
 
 
 def test_a_listing_that_ran_beside_the_failing_step_is_read_too():

@@ -53,3 +53,50 @@ def test_with_no_filter_to_drop_the_words_become_singular(bundled):
     assert ops(search(bundled, {"query": "Conical Burr Coffee Grinder"}, task, {"products": []})) == []
     quoted = "Is 'Conical Burr Coffee Grinders' in the shop?"  # a quoted name is spelled as meant
     assert ops(search(bundled, args, quoted, {"products": []})) == []
+
+
+# In the shape of mcp-server-duckdb (one `query` tool returning rows) and mcp-sqlite (`sql` plus `values`).
+def _sql_catalog():
+    from evoflux.catalog.tools import ToolCatalog, ToolSpec
+
+    text = {"type": "string"}
+    duck = ToolSpec(
+        "duck",
+        "query",
+        "Execute a query on the DuckDB database",
+        {"type": "object", "properties": {"query": text}, "required": ["query"]},
+    )
+    lite = ToolSpec(
+        "lite",
+        "query",
+        "Run a SQL query",
+        {"type": "object", "properties": {"sql": text, "values": {"type": "array"}}, "required": ["sql"]},
+    )
+    return ToolCatalog({"duck": [duck], "lite": [lite]})
+
+
+def _ran_query(tool: str, arg: str, sql: str, output: object):
+    catalog = _sql_catalog()
+    wf = flow(catalog, {"id": "n1", "tool": tool, "args": {arg: sql}}, {"id": "answer", "answer": "{n1}"})
+    return repair_workflow(wf, catalog, execution=executed(wf, n1=(NodeStatus.OK, output))).workflow.node(
+        "n1"
+    )
+
+
+def test_a_query_that_found_nothing_compares_its_text_literals_ignoring_case():
+    sql = "SELECT AVG(list_price) FROM products p WHERE p.category = 'Lighting' AND added > '2024-01-01'"
+    node = _ran_query("duck:query", "query", sql, [[None]])
+    assert node.args["query"] == (
+        "SELECT AVG(list_price) FROM products p WHERE lower(p.category) = 'lighting' AND added > '2024-01-01'"
+    )
+    counted = _ran_query(
+        "lite:query", "sql", "SELECT COUNT(*) FROM members WHERE tier = 'Gold'", [{"count(*)": 0}]
+    )
+    assert counted.args["sql"] == "SELECT COUNT(*) FROM members WHERE lower(tier) = 'gold'"
+
+
+def test_a_query_that_found_rows_or_compares_no_text_is_left():
+    found = "SELECT name FROM members WHERE tier = 'Gold'"
+    assert _ran_query("lite:query", "sql", found, [{"name": "Ana"}]).args["sql"] == found
+    dates = "SELECT COUNT(*) FROM orders WHERE order_date = '2025-02-30'"
+    assert _ran_query("duck:query", "query", dates, [[0]]).args["query"] == dates

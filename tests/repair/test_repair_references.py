@@ -224,3 +224,25 @@ def test_a_field_read_back_from_a_step_s_own_argument_takes_the_argument(tmp_pat
     assert repair_workflow(wf, catalog, execution=run).workflow.node("n2").args["filename"] == Ref(
         "n1", ("filename",)
     )
+
+
+def test_a_field_of_a_text_output_read_by_an_argument_reads_the_whole_text():
+    # In the shape of markitdown (a converter returning markdown text) feeding a text tool's `text` argument.
+    from evoflux.catalog.tools import ToolCatalog, ToolSpec
+
+    text = {"type": "string"}
+    convert = ToolSpec(
+        "md", "convert_to_markdown", "Convert a file", {"type": "object", "properties": {"uri": text}}
+    )
+    count = ToolSpec(
+        "calc", "count", "Count words of a text", {"type": "object", "properties": {"text": text}}
+    )
+    catalog = ToolCatalog({"md": [convert], "calc": [count]})
+    wf = flow(
+        catalog,
+        {"id": "n1", "tool": "md:convert_to_markdown", "args": {"uri": "file:/d/INV-1043.pdf"}},
+        {"id": "n2", "tool": "calc:count", "args": {"text": "$n1.result"}},
+        {"id": "answer", "answer": "{n2}"},
+    )
+    run = executed(wf, n1=(NodeStatus.OK, "Invoice INV-1043\nCustomer: Chloe Martin (C007)\n"))
+    assert repair_workflow(wf, catalog, execution=run).workflow.node("n2").args["text"] == Ref("n1")

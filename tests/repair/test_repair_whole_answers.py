@@ -95,3 +95,20 @@ def test_fields_read_from_a_document_text_become_one_extraction_of_the_text():
     }  # a record: fixing the path comes first
     kept = repaired_answer(task, step, "It is {n1.matches[0].value}.", record)
     assert not [n for n in kept.workflow.tool_nodes if n.tool == EXTRACT]
+
+
+def test_a_field_a_record_lacks_becomes_the_field_the_request_names():
+    # In the shape of a calculator server's date difference: years, months, days, hours and minutes.
+    calc = ToolSpec("calc", "date", "Date arithmetic", {"type": "object", "properties": {"date": TEXT}})
+    catalog = ToolCatalog({"calc": [calc]})
+    task = "How many days passed between releases 2.3.0 and 2.4.1?"
+    wf = flow(
+        catalog,
+        {"id": "n1", "tool": "calc:date", "args": {"date": "2025-01-06"}},
+        {"id": "answer", "answer": "{n1.diff} days passed."},
+        task=task,
+    )
+    diff = {"years": 0, "months": 2, "days": 84, "hours": 2016, "minutes": 120960}
+    result = repair_workflow(wf, catalog, task=task, execution=executed(wf, n1=(NodeStatus.OK, diff)))
+    assert result.workflow.answer.text.refs == (Ref("n1", ("days",)),)
+    assert not [n for n in result.workflow.tool_nodes if n.tool == EXTRACT]

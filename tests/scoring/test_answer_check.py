@@ -340,3 +340,22 @@ def test_a_list_ask_answered_by_the_first_of_several_items_is_not_complete_and_e
     assert every.fitness.complete and every.shortfalls == ()
     one = {"n1": {"sheets": [{"name": "About"}]}}
     assert judged(task, plan("It has the sheet {n1.sheets[0].name}."), one, OFFICE).fitness.complete
+
+
+def test_a_value_that_only_gives_back_an_argument_of_its_step_does_not_answer():
+    # In the shape of excel-mcp-server's read_range, which returns the range it was asked for beside the values.
+    task = "What is the West region's annual sales target in sales_2025.xlsx?"
+    reader = spec(
+        "excel", "read_range", {"path": {"type": "string"}, "range": {"type": "string"}}, ("path", "range")
+    )
+    output = {"n1": {"range": "A1:B6", "values": [["Region", "Target"], ["West", 1500]]}}
+
+    def plan(answer: str) -> dict[str, Any]:
+        step = {"id": "n1", "tool": "excel:read_range", "args": {"path": "sales_2025.xlsx", "range": "A1:B6"}}
+        return {"nodes": [step, {"id": "answer", "answer": answer}]}
+
+    echo = judged(task, plan("The target is {n1.range}."), output, [reader])
+    assert not echo.fitness.complete
+    assert any("what the step was given as its 'range'" in s for s in echo.shortfalls)
+    found = judged(task, plan("The target is {n1.values[1][1]}."), output, [reader])
+    assert found.fitness.complete

@@ -52,6 +52,16 @@ def test_fitness_tiers_order_partial_full_and_grounded_runs():
     assert fitness < full
 
 
+def test_a_step_that_was_called_and_failed_ranks_above_one_that_was_never_called():
+    # The same failed share: a reference repaired so that n2 now runs (and fails at its server) has got further.
+    wf = parse_workflow(CHAIN)
+    unresolved = score(wf, [], run(wf, {"n1": "ok", "n2": "unresolved_ref", "answer": "skipped"}))
+    called = score(wf, [], run(wf, {"n1": "ok", "n2": "tool_error", "answer": "skipped"}))
+    assert unresolved.ok_share == called.ok_share
+    assert (unresolved.reached, called.reached) == (0.5, 1.0)
+    assert called > unresolved
+
+
 def test_error_text_returned_as_success_does_not_count_as_executed():
     wf = parse_workflow(CHAIN)
     fooled = run(wf, {"n1": "ok", "n2": "ok", "answer": "ok"}, {"n2": "Error: city not found"})
@@ -131,7 +141,16 @@ def test_reserving_for_the_answer_takes_calls_tokens_and_seconds_and_never_goes_
 
 def candidate(cid: str, workflow, value_ok: float) -> Candidate:
     fitness = Fitness(
-        True, value_ok, value_ok == 1.0, value_ok == 1.0, 1.0, 1.0, value_ok, -len(workflow.tool_nodes), -1
+        True,
+        value_ok,
+        value_ok == 1.0,
+        value_ok == 1.0,
+        1.0,
+        1.0,
+        value_ok,
+        1.0,
+        -len(workflow.tool_nodes),
+        -1,
     )
     return Candidate(cid, workflow, [], None, fitness, "plan", 0)
 

@@ -1,5 +1,5 @@
 """The word layer every other layer reads, one copy of each piece of word knowledge:
-`names` (splitting names into words, base names, one spelling, singulars and stems), `vocabulary` (what a
+`names` (splitting names into words, base names, one spelling, singulars, stems and bent words), `vocabulary` (what a
 word in a name says: ids, filters, limits, directions, filler; dates; words of a request), `units` (unit
 names, symbols and dimensions, and one normal form of a unit however a server spells it), `places`
 (words that are no places; countries and currencies as ISO codes) and `wording` (how messages say a failure,
@@ -9,7 +9,7 @@ Imports nothing else of evoflux, so the catalog, the workflow, the request analy
 use it. The helpers and the word lists most layers need are importable from here.
 """
 
-from evoflux.lexicon.names import base_name, name_words, singular, spells_number, squash, stem
+from evoflux.lexicon.names import base_name, name_words, same_word, singular, spells_number, squash, stem
 from evoflux.lexicon.places import NOT_PLACES
 from evoflux.lexicon.vocabulary import DATE_WORDS, ID_OR_CODE_WORDS, ID_WORDS, NOT_NAMES
 
@@ -21,6 +21,7 @@ __all__ = [
     "NOT_PLACES",
     "base_name",
     "name_words",
+    "same_word",
     "singular",
     "spells_number",
     "squash",

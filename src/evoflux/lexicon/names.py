@@ -81,3 +81,16 @@ def stem(word: str) -> str:
     """A word without a final "s" when it has more than three letters (`stations` -> `station`, `bus` stays):
     cruder than `singular`, for telling whether two words are the same."""
     return word[:-1] if word.endswith("s") and len(word) > 3 else word
+
+
+# Endings that bend a word without changing what it names (`joined`, `joining`, `joins` of `join`).
+_INFLECTIONS = ("ed", "d", "ing", "s", "es")
+
+
+def same_word(a: str, b: str) -> bool:
+    """Whether two lower-case words are one word, one of them bent by an ending (`join` and `joined`,
+    `load` and `loading`); words of three letters or fewer only when equal."""
+    short, long = sorted((a, b), key=len)
+    if short == long:
+        return True
+    return len(short) > 3 and long.startswith(short) and long[len(short) :] in _INFLECTIONS

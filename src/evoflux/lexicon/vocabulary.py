@@ -66,6 +66,12 @@ TOOL_FILLER = frozenset({"tool", "tools", "get", "use", "using", "given", "retur
 # describes it (`get_table_info`). Not "find": computing tools find things too (`find_orthonormal_basis`).
 LOOK_VERBS = frozenset({"list", "describe", "search", "show", "browse", "explore", "inspect", "lookup"})
 DESCRIBE_NOUNS = frozenset({"schema", "info", "metadata", "structure", "tree", "table", "column"})
+# Words of an argument naming what a server's tools work on together (a workbook's `path`, a `database`), not a
+# value each call brings (a city, a date).
+CONTAINER_WORDS = frozenset(
+    {"path", "file", "filename", "filepath", "directory", "dir", "folder", "database", "db", "workbook"}
+    | {"document", "doc", "repo", "repository", "uri", "url", "bucket", "project", "workspace"}
+)
 # Verbs of a tool that searches for what it is given.
 SEARCH_VERBS = frozenset({"search", "find", "lookup"})
 # Verbs of a tool that changes something (never only looks).

@@ -1,4 +1,5 @@
-"""Repairs of missing required arguments: bound to an upstream output field that fits, else to a task literal.
+"""Repairs of missing required arguments: bound to an upstream output field that fits, else to the value the
+other steps of the same server were given under that name, else to a task literal.
 
 Owns choosing the source and refusing ambiguous ones; adding a lookup step when nothing upstream fits is `lookups`'.
 """
@@ -10,7 +11,13 @@ from typing import Any
 
 from evoflux.catalog.tools import ToolCatalog, ToolSpec
 from evoflux.lexicon import base_name, name_words, stem
-from evoflux.lexicon.vocabulary import ACCESS_VERBS, FUNCTION_WORDS, GENERIC_FIELD_WORDS, PAIR_TAGS
+from evoflux.lexicon.vocabulary import (
+    ACCESS_VERBS,
+    CONTAINER_WORDS,
+    FUNCTION_WORDS,
+    GENERIC_FIELD_WORDS,
+    PAIR_TAGS,
+)
 from evoflux.repair.arguments import top_level_target
 from evoflux.repair.context import Fix, RepairContext
 from evoflux.repair.fields import (
@@ -37,8 +44,9 @@ def bind_missing(
     workflow: Workflow, issue: Issue, catalog: ToolCatalog, context: RepairContext
 ) -> Fix | None:
     """missing_required_arg: read the value from an upstream output field that clearly fits the argument's
-    name and type; else take the one literal of the right kind the task states (a place, a date, a number
-    with a matching unit, a quoted phrase). Nothing when either source is ambiguous."""
+    name and type; else the one value the other steps of its server were given under that name; else take the
+    one literal of the right kind the task states (a place, a date, a number with a matching unit, a quoted
+    phrase). Nothing when a source is ambiguous."""
     target = top_level_target(workflow, issue, catalog)
     if target is None:
         return None
@@ -49,6 +57,10 @@ def bind_missing(
     if ref is not None:
         why = f"{name} is required; {ref} is the upstream output that fits it"
         return set_arg(workflow, node.id, name, ref, reason=why)
+    shared = _shared_by_server(workflow, node, name)
+    if shared is not None and value_fits(spec, name, shared):
+        why = f"{name} is required; the other {node.server} steps were given {name}={shared!r}"
+        return set_arg(workflow, node.id, name, shared, reason=why)
     schema = argument_schema(spec, name)
     if schema is None:
         return None
@@ -56,6 +68,20 @@ def bind_missing(
     if literal is None or not value_fits(spec, name, literal[0]):
         return None
     return set_arg(workflow, node.id, name, literal[0], reason=f"{name} is required; {literal[1]}")
+
+
+def _shared_by_server(workflow: Workflow, node: ToolNode, name: str) -> Any:
+    """The one plain value other steps of the node's server were given as `name`, when `name` says what the
+    tools work on together (the workbook's `path`, the `database`): what they work on, this step works on too.
+    A city or a date is each call's own."""
+    if not set(name_words(name)) & CONTAINER_WORDS:
+        return None
+    given = {
+        repr(value): value
+        for other in workflow.tool_nodes
+        if other.id != node.id and other.server == node.server and _plain(value := other.args.get(name))
+    }
+    return next(iter(given.values())) if len(given) == 1 else None
 
 
 def upstream_source(

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from evoflux.catalog.tools import ToolCatalog, ToolSpec
-from evoflux.lexicon import ID_WORDS, name_words, singular, squash
+from evoflux.lexicon import ID_WORDS, name_words, same_word, singular, squash
 from evoflux.lexicon.vocabulary import (
     DESCRIBE_NOUNS,
     FILTER_WORDS,
@@ -149,9 +149,9 @@ def listed_names(value: Any) -> list[str]:
 
 def closest_listed(name: str, names: list[str]) -> str | None:
     """The one listed name `name` means: a clear near name (`similar.close_name`), else the one it
-    abbreviates letter by letter (`qty` -> `quantity`), else the one whose words it holds all of with more
-    (`library_books` -> `books`), else the one clearly closest in spelling, else the one that shares a word
-    with it (`publication_year` -> `year_published`)."""
+    abbreviates letter by letter (`qty` -> `quantity`), else the one whose words it holds all of with more,
+    maybe bent (`library_books` -> `books`, `join_date` -> `joined`), else the one clearly closest in
+    spelling, else the one that shares a word with it (`publication_year` -> `year_published`)."""
     found = close_name(name, names)
     if found is not None:
         return found
@@ -159,7 +159,7 @@ def closest_listed(name: str, names: list[str]) -> str | None:
     if abbreviated:
         return abbreviated[0] if len(abbreviated) == 1 else None
     mine = meaning_words(name)
-    held = [n for n in names if (words := meaning_words(n)) and words < mine]
+    held = [n for n in names if (words := meaning_words(n)) and len(words) < len(mine) and _held(words, mine)]
     if held:
         return held[0] if len(held) == 1 else None
     squashed = squash(name)
@@ -174,6 +174,11 @@ def closest_listed(name: str, names: list[str]) -> str | None:
         return spelt
     sharing = [n for n in dict.fromkeys(names) if n != name and meaning_words(n) & mine]
     return sharing[0] if len(sharing) == 1 else None
+
+
+def _held(words: set[str], mine: set[str]) -> bool:
+    """Whether each of `words` is one of `mine`, maybe bent by an ending (`joined` in `join_date`)."""
+    return all(any(same_word(word, other) for other in mine) for word in words)
 
 
 def meaning_words(name: str) -> set[str]:

@@ -1,20 +1,25 @@
 """Repairs of a call that ran and found nothing: filters the request never asked for are dropped, else the
-words of its text filter are made singular.
+words of its text filter are made singular; a SQL query compares its text literals ignoring case.
 
 `search_papers(query=..., year_from=2010, year_to=2020)` returning no papers, where the request names no
 year: both year filters go. `search_products(query="Coffee Grinders")` returning nothing: "Coffee Grinder".
-Owns judging a result empty and a filter unasked; which tool to call is `lookups`' and `producers`'.
+`SELECT AVG(price) FROM products WHERE category = 'Lighting'` returning only null, where the rows say
+`lighting`: `lower(category) = 'lighting'`. Owns judging a result empty and a filter unasked; which tool to
+call is `lookups`' and `producers`'.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from evoflux.catalog.tools import ToolCatalog, ToolSpec
+from evoflux.execute.failure_text import is_empty
 from evoflux.lexicon import name_words, singular
 from evoflux.lexicon.vocabulary import FILTER_WORDS
 from evoflux.repair.context import Fix, RepairContext
+from evoflux.request.checks import leaves
 from evoflux.request.options import argument_schema
 from evoflux.request.text import task_literals
 from evoflux.workflow.edits import remove_arg, set_arg
@@ -56,6 +61,44 @@ def widen_empty_search(
             why = f"{node_id} found nothing for {name}={value!r}; the singular {fewer!r} may match"
             return set_arg(workflow, node_id, name, fewer, reason=why)
     return None
+
+
+_SQL_QUERY = re.compile(r"^\s*(?:WITH|SELECT)\b", re.IGNORECASE)
+# `column = 'Text'` (or `t.column`): a text literal with a letter in it, compared exactly.
+_TEXT_EQUALS = re.compile(r"(?<![\w.])((?:\w+\.)?\w+)\s*=\s*'((?:[^']|'')*[A-Za-z](?:[^']|'')*)'")
+
+
+def ignore_case_in_empty_query(
+    workflow: Workflow, node_id: str, catalog: ToolCatalog, context: RepairContext
+) -> Fix | None:
+    """A step that ran, unchanged since, with a SQL query that found nothing (no rows, only nulls, a zero
+    count) while comparing a column with a text literal: each such comparison ignores case, so 'Gold' finds the
+    rows that say 'gold'."""
+    node = workflow.node(node_id)
+    outputs = context.outputs(workflow)
+    if (
+        not isinstance(node, ToolNode)
+        or node_id not in outputs
+        or not context.unchanged(workflow, node_id)
+        or not _found_nothing(outputs[node_id])
+    ):
+        return None
+    for name, value in node.args.items():
+        if not isinstance(value, str) or not _SQL_QUERY.match(value):
+            continue
+        lowered = _TEXT_EQUALS.sub(lambda m: f"lower({m.group(1)}) = '{m.group(2).lower()}'", value)
+        if lowered != value:
+            why = f"{node_id}'s query found nothing; its text comparisons now ignore case"
+            return set_arg(workflow, node_id, name, lowered, reason=why)
+    return None
+
+
+def _found_nothing(output: Any) -> bool:
+    """No rows, rows of nulls only (an average over no rows), or one count of zero."""
+    if is_empty(output) or _empty(output):
+        return True
+    values = list(leaves(output))
+    return all(v is None for v in values) or values == [0]
 
 
 def _empty(output: Any) -> bool:

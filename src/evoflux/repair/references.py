@@ -173,7 +173,8 @@ def fix_reference_paths(
 ) -> Fix | None:
     """A reference whose path the target's output lacks (executed value, else output schema) moves to the
     nearest existing field: `$n1.temperature_c` -> `$n1.temperature`, `$n1.stations.station_id` ->
-    `$n1.stations[0].station_id`, `$n1.id` -> `$n1.stations[0].station_id` when the argument is a station id."""
+    `$n1.stations[0].station_id`, `$n1.id` -> `$n1.stations[0].station_id` when the argument is a station id.
+    A field of a step that returned text reads the whole text (`$n1.result` -> `$n1`)."""
     node = workflow.node(node_id)
     if node is None or workflow.ids.count(node_id) > 1:
         return None
@@ -182,11 +183,14 @@ def fix_reference_paths(
         if not ref.path or ref.node == node_id or path_exists(workflow, ref, catalog, context) is not False:
             continue
         arg = where if isinstance(node, ToolNode) else None
-        if arg is None and isinstance(outputs.get(ref.node), str):
-            # A text-only tool has no fields: the answer quotes its whole text.
-            why = f"{ref.node} returned text, not fields; the answer quotes it whole"
-            return rewire(workflow, node.id, None, Ref(ref.node), old=ref, reason=why)
         consumer, schema = _consumer(workflow, node, arg, catalog)
+        if isinstance(outputs.get(ref.node), str) and (
+            arg is None or _takes_text(schema, get_arg(node.args, arg, None), ref)
+        ):
+            # A text-only tool has no fields: the answer quotes its whole text, an argument reads all of it.
+            reader = "the answer quotes" if arg is None else f"{consumer or 'the argument'} reads"
+            why = f"{ref.node} returned text, not fields; {reader} it whole"
+            return rewire(workflow, node.id, arg, Ref(ref.node), old=ref, reason=why)
         fields = node_fields(workflow, ref.node, catalog, context)
         best = clear_winner(_rank_paths(fields, ref.path, consumer, schema))
         if best is not None and best.path != ref.path:
@@ -227,6 +231,11 @@ def _same_named_arg(node: ToolNode, key: str) -> Any:
     words = name_words(key)
     found = [value for name, value in node.args.items() if name_words(name) == words]
     return found[0] if len(found) == 1 else None
+
+
+def _takes_text(schema: Mapping[str, Any] | None, value: Any, ref: Ref) -> bool:
+    """Whether an argument holding just `ref` may read a whole text instead: it takes a string, or says nothing."""
+    return value == ref and (schema is None or not schema_types(schema) or "string" in schema_types(schema))
 
 
 def rebind_misfit_reference(

@@ -35,8 +35,9 @@ def answer_from_whole_output(
     workflow: Workflow, node_id: str, catalog: ToolCatalog, context: RepairContext
 ) -> Fix | None:
     """The answer reads an executed output of one real tool's step that is too big to answer with, or reads a
-    field that a text or such a record does not have (`{n1.daily_allowance}` of a document's text): it reads
-    the one field the request names, else the value an added extraction step pulls out of that output."""
+    field that a text or such a record does not have (`{n1.daily_allowance}` of a document's text, `{n1.diff}`
+    of a record of years, months and days): it reads the one field the request names ("how many days" ->
+    `{n1.days}`), else the value an added extraction step pulls out of that output."""
     node = workflow.node(node_id)
     if not isinstance(node, AnswerNode) or not context.task.strip():
         return None
@@ -53,9 +54,9 @@ def answer_from_whole_output(
     if _extraction_failed_on(source, context):
         return None
     value = resolve_ref(source, outputs)
-    named = _named_field(value, context.task) if source == ref else None
+    named = _named_field(value, context.task) if source == ref or len(unusable) == 1 else None
     if named is not None:
-        narrower = Ref(ref.node, (*ref.path, named))
+        narrower = Ref(ref.node, (*source.path, named))
         why = f"{ref} is {bulk(value)}; the request names its field {named!r}"
         return rewire(workflow, node_id, None, narrower, old=ref, reason=why)
     wanted = asks(context.task)

@@ -1,6 +1,7 @@
 """Whether an answer answers: what it states is found in the evidence, and each ask of the request
-(`request.asks`) gets a value from a step that the request did not already state, that is no error text and
-no whole record or document (`workflow.refs.bulk`), and, for an ask for a list, not only a list's first item.
+(`request.asks`) gets a value from a step that the request did not already state, that is no error text, no
+copy of an argument the step was given, no whole record or document (`workflow.refs.bulk`), and, for an ask for
+a list, not only a list's first item.
 
 Reads an executed workflow's answer template (during the search) or any answer text (the synthesized one)
 against the steps' arguments and outputs; never runs anything and never sees reference answers. A value
@@ -69,6 +70,7 @@ class _Value:
     empty: bool
     bulk: str | None  # what a value too big to answer with is (`workflow.refs.bulk`)
     first_of: int  # how many items the list holds when the template reads only its first item, else 0
+    echoes: str | None  # the argument of its step a single value only repeats (`range` given back), else None
 
 
 def check_answer(task: str, workflow: Workflow, execution: Execution | None) -> AnswerCheck:
@@ -79,12 +81,14 @@ def check_answer(task: str, workflow: Workflow, execution: Execution | None) -> 
     answer = workflow.answer
     if execution is None or answer is None:
         return AnswerCheck(len(wanted), 0)
-    outputs = {
-        node.id: outcome.output
+    done = {
+        node.id: outcome
         for node in workflow.tool_nodes
         if (outcome := execution.outcomes.get(node.id)) is not None and outcome.ok
     }
-    values = list(_values(answer.text.refs, outputs))
+    outputs = {node_id: outcome.output for node_id, outcome in done.items()}
+    given = {node_id: outcome.args or {} for node_id, outcome in done.items()}
+    values = list(_values(answer.text.refs, outputs, given))
     stated = frozenset(stem(w) for w in words_of(task))
     names = frozenset(stem(w) for term in salient_terms(task) for w in words_of(term)) | frozenset(
         stem(w) for w in words_of(task) if w[0].isdigit()
@@ -142,8 +146,11 @@ def numbers_missing(text: str, task: str) -> tuple[str, ...]:
     )
 
 
-def _values(refs: tuple[Ref, ...], outputs: dict[str, Any]) -> Iterator[_Value]:
-    """Each distinct reference of the template into a step that succeeded, with the value it reads."""
+def _values(
+    refs: tuple[Ref, ...], outputs: dict[str, Any], given: dict[str, dict[str, Any]]
+) -> Iterator[_Value]:
+    """Each distinct reference of the template into a step that succeeded, with the value it reads; `given`
+    holds each step's arguments as it was called."""
     for ref in dict.fromkeys(refs):
         if ref.node not in outputs:
             continue
@@ -160,7 +167,15 @@ def _values(refs: tuple[Ref, ...], outputs: dict[str, Any]) -> Iterator[_Value]:
             not texts,
             bulk(value),
             _first_of(ref, outputs),
+            _echoed(value, given.get(ref.node, {})) if ref.path else None,
         )
+
+
+def _echoed(value: Any, args: dict[str, Any]) -> str | None:
+    """The argument a text value is a copy of (the cell range or the unit the step was given), if one."""
+    if not isinstance(value, str) or len(value) < 2:
+        return None
+    return next((name for name, arg in args.items() if stringify(arg) == stringify(value)), None)
 
 
 def _first_of(ref: Ref, outputs: dict[str, Any]) -> int:
@@ -189,7 +204,7 @@ def _answers(value: _Value, ask: Ask, stated: frozenset[str], names: frozenset[s
         return False
     if ask.kind == CHOICE:
         return True
-    if value.tokens <= stated:
+    if value.echoes or value.tokens <= stated:
         return False
     if ask.kind == NUMBER:
         return any(t[0].isdigit() for t in value.tokens)
@@ -212,6 +227,12 @@ def _why_unanswered(ask: Ask, values: list[_Value], stated: frozenset[str]) -> s
         return (
             f"{lead}: {echo.shown} is {stringify(echo.value)[:80]!r}, which only repeats the request's "
             f"{' '.join(repeated)!r}; read the field of a step that gives what is asked"
+        )
+    echoed = next((v for v in values if v.echoes), None)
+    if echoed is not None and ask.kind not in (YES_NO, CHOICE):
+        return (
+            f"{lead}: {echoed.shown} is {stringify(echoed.value)[:80]!r}, what the step was given as its "
+            f"{echoed.echoes!r}, not what it found; read the field that holds the result"
         )
     bulky = next((v for v in values if v.bulk), None)
     if bulky is not None:

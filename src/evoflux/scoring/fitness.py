@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from evoflux.catalog.retrieval import lookup_arguments
 from evoflux.catalog.tools import ToolSpec
 from evoflux.execute.failure_text import is_empty, reports_failure
-from evoflux.execute.outcome import Execution, NodeOutcome
+from evoflux.execute.outcome import Execution, NodeOutcome, NodeStatus
 from evoflux.lexicon.places import country_codes
 from evoflux.request.checks import made_up_ids, made_up_quantities, quantity_arguments
 from evoflux.request.options import (
@@ -32,6 +32,9 @@ from evoflux.workflow.graph import AnswerNode, ToolNode, Workflow
 if TYPE_CHECKING:
     from evoflux.scoring.answer_check import AnswerCheck
 
+# Outcomes of steps whose tool was never called: an input could not be read, or an earlier step failed.
+_NOT_CALLED = frozenset({NodeStatus.UNRESOLVED_REF, NodeStatus.SKIPPED, NodeStatus.NOT_RECORDED})
+
 
 @dataclass(frozen=True, order=True)
 class Fitness:
@@ -44,6 +47,9 @@ class Fitness:
     answered: float  # share of the answer check met (`AnswerCheck.share`): each ask answered, nothing made up
     covered: float
     flow: float
+    reached: (
+        float  # share of tool steps that were called at all: a repaired reference that now fails further on
+    )
     fewer_calls: int
     shorter_path: int
 
@@ -170,7 +176,7 @@ def score(
     covered = coverage(task, workflow, execution, shown, checked=checked)
     if execution is None or not tools:
         return Fitness(
-            not has_errors(issues) and bool(tools), 0.0, False, False, 0.0, covered, 0.0, -calls, -depth
+            not has_errors(issues) and bool(tools), 0.0, False, False, 0.0, covered, 0.0, 0.0, -calls, -depth
         )
     good = {n.id for n in tools if not looks_failed(execution.outcomes[n.id])}
     answer_node = workflow.answer
@@ -185,6 +191,7 @@ def score(
         answered=answer.share if grounded else 0.0,
         covered=covered,
         flow=_flow(workflow, good, answer_node),
+        reached=round(sum(execution.outcomes[n.id].status not in _NOT_CALLED for n in tools) / calls, 4),
         fewer_calls=-calls,
         shorter_path=-depth,
     )
