@@ -1,9 +1,11 @@
-"""Missing required arguments: bound to an upstream field that fits, else to a task literal; never a guess."""
+"""Missing required arguments: bound to an upstream field that fits, else to the value the server's other steps
+were given (a workbook path), else to a task literal; never a guess."""
 
 from __future__ import annotations
 
 from repair_helpers import errors, ops, repaired
 
+from evoflux.catalog.tools import ToolCatalog, ToolSpec
 from evoflux.workflow import IssueCode, Ref
 from evoflux.workflow.edits import EditOp
 
@@ -146,8 +148,6 @@ def test_numbers_already_used_by_the_call_are_not_reused(bench):
 
 def test_a_missing_container_argument_takes_the_one_the_servers_other_steps_were_given():
     # In the shape of excel-mcp-server: the workbook was described by its path; the search left the path out.
-    from evoflux.catalog.tools import ToolCatalog, ToolSpec
-
     text = {"type": "string"}
 
     def tool(name: str, *args: str) -> ToolSpec:

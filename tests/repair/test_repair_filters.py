@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from repair_helpers import executed, flow
 
+from evoflux.catalog.tools import ToolCatalog, ToolSpec
 from evoflux.execute.outcome import NodeStatus
 from evoflux.repair import repair_workflow
 from evoflux.workflow.edits import EditOp
@@ -57,8 +58,6 @@ def test_with_no_filter_to_drop_the_words_become_singular(bundled):
 
 # In the shape of mcp-server-duckdb (one `query` tool returning rows) and mcp-sqlite (`sql` plus `values`).
 def _sql_catalog():
-    from evoflux.catalog.tools import ToolCatalog, ToolSpec
-
     text = {"type": "string"}
     duck = ToolSpec(
         "duck",

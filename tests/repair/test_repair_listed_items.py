@@ -62,6 +62,10 @@ def test_the_only_sheet_of_a_listed_workbook_is_read_and_the_answer_reads_it():
     result = repaired("When did the manager of the Hamburg warehouse start, per /d/staff.xlsx?", ["Team"])
     assert read_step(result) == {"path": "/d/staff.xlsx", "sheet": "Team"}
     assert all(ref.node != "n1" for ref in result.workflow.node("answer").text.refs)
+    # The same reference read twice is moved once, both places with it.
+    twice = repaired("When did the Hamburg manager start, per /d/staff.xlsx?", ["Team"], "{n1.x} ({n1.x})")
+    assert read_step(twice)["sheet"] == "Team"
+    assert all(ref.node != "n1" for ref in twice.workflow.node("answer").text.refs)
 
 
 def test_the_sheet_the_request_names_is_read_and_no_other_is_guessed():

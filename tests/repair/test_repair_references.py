@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from repair_helpers import errors, executed, flow, ops, rejected, repaired
 
+from evoflux.catalog.tools import ToolCatalog, ToolSpec
 from evoflux.execute.outcome import NodeStatus
 from evoflux.repair import repair_workflow
 from evoflux.workflow import IssueCode, Ref
@@ -199,10 +200,8 @@ def test_no_field_that_fits_leaves_the_reference_alone(bundled):
     )
 
 
-def test_a_field_read_back_from_a_step_s_own_argument_takes_the_argument(tmp_path):
+def test_a_field_read_back_from_a_step_s_own_argument_takes_the_argument():
     # In the shape of office-word-mcp-server: the model reads the file name back from the info step's output.
-    from evoflux.catalog.tools import ToolCatalog, ToolSpec
-
     def tool(name: str) -> ToolSpec:
         schema = {"type": "object", "properties": {"filename": {"type": "string"}}, "required": ["filename"]}
         return ToolSpec("word", name, f"{name} of a document", schema)
@@ -228,8 +227,6 @@ def test_a_field_read_back_from_a_step_s_own_argument_takes_the_argument(tmp_pat
 
 def test_a_field_of_a_text_output_read_by_an_argument_reads_the_whole_text():
     # In the shape of markitdown (a converter returning markdown text) feeding a text tool's `text` argument.
-    from evoflux.catalog.tools import ToolCatalog, ToolSpec
-
     text = {"type": "string"}
     convert = ToolSpec(
         "md", "convert_to_markdown", "Convert a file", {"type": "object", "properties": {"uri": text}}

@@ -76,12 +76,13 @@ OUTCOME_RULES: dict[NodeStatus, tuple[Rule[NodeOutcome], ...]] = {
 }
 
 # Rules every node gets each round: glue steps that failed on real outputs, fields read back from a step's own
-# arguments, reference paths, fields no step gives, a list the answer reads where the request asks how many (or only
-# its first item where it asks for a list), a listing the answer reads where the request asks about one listed item,
-# a whole record or document the answer reads (the field the request names, else an extraction), whole outputs where
-# an argument needs one field, repeated calls, required lists left empty, searches and queries that found nothing,
-# values an error offered, names a server said it does not know, ids and quantities nothing supports, options the
-# request names, and quantities in a unit the request does not ask for.
+# arguments, reference paths, fields no step gives, a list the answer reads where the request asks how many
+# (or only its first item where it asks for a list), a listing the answer reads where the request asks about
+# one listed item, a whole record or document the answer reads (the field the request names, else an
+# extraction), whole outputs where an argument needs one field, repeated calls, required lists left empty,
+# searches and queries that found nothing, values an error offered, names a server said it does not know, ids
+# and quantities nothing supports, options the request names, and quantities in a unit the request does not
+# ask for.
 NODE_RULES: tuple[Rule[str], ...] = (
     glue_fallback.drop_failed_glue,
     references.read_producer_argument,

@@ -53,7 +53,7 @@ def read_listed_item(
     why = f"{listing.id} lists {', '.join(map(repr, items[:5]))}; the request asks about what {item!r} holds"
     workflow, added = add_step(workflow, spec, args, reason=why)
     edits = [added]
-    for _, ref in iter_refs(node.text):
+    for ref in dict.fromkeys(ref for _, ref in iter_refs(node.text)):
         if ref.node == listing.id:
             workflow, moved = rewire(
                 workflow, node_id, None, Ref(added.node), old=ref, reason=f"the answer reads {added.node}"

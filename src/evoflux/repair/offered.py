@@ -4,10 +4,11 @@ one listed value that fits in place of the value the error rejected.
 
 The rejected value is the piece of the arguments the error names as unknown (`discovery.unknown_name`), else
 the value of the one argument the error names by its name. The value that fits is the only one listed, else
-the one listed value whose words the request uses (not counting the words that say what the rejected value is:
-the sheet for "the West region's target" is not "By region"), else the one close to the rejected
-value; where the list is URI schemes, a bare path becomes a `file:` URI. Owns reading such lists out of error texts, in general
-wording, never one server's messages; discovering names by calling a listing tool is `discovery`'s.
+the one listed value whose words the request uses (not counting the words that say what the rejected value
+is: the sheet for "the West region's target" is not "By region"), else the one close to the rejected value;
+where the list is URI schemes, a bare path becomes a `file:` URI. Owns reading such lists out of error
+texts, in general wording, never one server's messages; discovering names by calling a listing tool is
+`discovery`'s.
 """
 
 from __future__ import annotations

@@ -54,7 +54,7 @@ def answer_from_whole_output(
     if _extraction_failed_on(source, context):
         return None
     value = resolve_ref(source, outputs)
-    named = _named_field(value, context.task) if source == ref or len(unusable) == 1 else None
+    named = _named_field(value, context.task) if len(unusable) == 1 else None
     if named is not None:
         narrower = Ref(ref.node, (*source.path, named))
         why = f"{ref} is {bulk(value)}; the request names its field {named!r}"

@@ -47,9 +47,9 @@ class Fitness:
     answered: float  # share of the answer check met (`AnswerCheck.share`): each ask answered, nothing made up
     covered: float
     flow: float
-    reached: (
-        float  # share of tool steps that were called at all: a repaired reference that now fails further on
-    )
+    # Share of tool steps whose tool was called at all: a repaired reference that now fails at its server has
+    # got further than one never called.
+    reached: float
     fewer_calls: int
     shorter_path: int
 
